@@ -1,0 +1,1 @@
+"""DTPC-NMI member bot: the application around the chat protocol and its engines."""

@@ -1,0 +1,181 @@
+"""The dispatch: one transaction per update, idempotent, routed, errors answered in language."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.context import Context
+from bot.errors import DomainError, NotAllowed, StaleButton
+from bot.i18n import N_, Catalogs, Translator
+from bot.protocol import Incoming, MenuCommand, Outcome, Reply
+from bot.routing import DEEP_LINK_SEPARATOR, Replies, Routes, may_use, parse_button
+from bot.settings import Settings
+from storage import conversations, people, updates
+from storage.models import Person
+
+log = logging.getLogger(__name__)
+
+UNAVAILABLE = N_("The service is briefly unavailable. Please try again in a minute.")
+FAILED = N_(
+    "Something went wrong on our side. Please try again; if it persists, tell the secretariat."
+)
+UNKNOWN_COMMAND = N_("I don't know the command /{command}. Send /help to see what you can do.")
+NOT_ALLOWED = N_("The command /{command} is not available to you.")
+INVALID_LINK = N_("This link is not valid. Send /start to begin.")
+TOO_LONG = N_("That message is too long ({length} characters). Please keep it under {limit}.")
+NOT_EXPECTED_TEXT = N_("I wasn't expecting a message. Send /help to see what you can do.")
+NOT_EXPECTED_FILE = N_("I wasn't expecting a file. Send /help to see what you can do.")
+
+
+class Dispatcher:
+    """Turns an `Incoming` into an `Outcome`; engines call `handle` and carry out the result."""
+
+    def __init__(
+        self,
+        routes: Routes,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogs: Catalogs,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self.routes = routes
+        self.sessions = sessions
+        self.catalogs = catalogs
+        self.settings = settings
+        self.clock = clock
+
+    async def handle(self, incoming: Incoming) -> Outcome:
+        try:
+            async with self.sessions() as session, session.begin():
+                return await self._handle(session, incoming)
+        except (OperationalError, DBAPIError, OSError) as error:
+            log.warning(
+                "database unavailable for %s: %s", incoming.update_key, type(error).__name__
+            )
+            return self._fallback(incoming, UNAVAILABLE)
+        except Exception:
+            log.exception("update %s failed", incoming.update_key)
+            return self._fallback(incoming, FAILED)
+
+    async def _handle(self, session: AsyncSession, incoming: Incoming) -> Outcome:
+        now = self.clock.now()
+        if not await updates.claim(session, incoming.update_key, now):
+            return Outcome(duplicate=True)
+        sender = incoming.sender
+        person = await people.ensure(
+            session, sender.user_id, sender.chat_id, now, sender.display_name, sender.language_code
+        )
+        ctx = Context(
+            incoming=incoming,
+            session=session,
+            person=person,
+            roles=await people.roles_of(session, person.id),
+            t=self._translator(person),
+            clock=self.clock,
+            settings=self.settings,
+            catalogs=self.catalogs,
+            routes=self.routes,
+            conversation=await conversations.load(session, person.id),
+        )
+        outcome = Outcome()
+        try:
+            async with session.begin_nested():
+                outcome.replies = _as_list(await self._route(ctx))
+        except DomainError as error:
+            text = ctx.t(error.message).format(**error.params)
+            if incoming.button is not None:
+                outcome.alert = text  # a refused press is answered on the button itself
+            else:
+                outcome.replies = [Reply(text)]
+        if ctx.menus_to_refresh:
+            outcome.menus = await self._menus(session, ctx.menus_to_refresh)
+        return outcome
+
+    async def _route(self, ctx: Context) -> Replies:
+        incoming = ctx.incoming
+        if incoming.command is not None:
+            return await self._command(ctx, incoming.command)
+        if incoming.button is not None:
+            return await self._button(ctx, incoming.button)
+        if incoming.text is not None and len(incoming.text) > self.settings.max_text_length:
+            raise DomainError(
+                TOO_LONG, length=len(incoming.text), limit=self.settings.max_text_length
+            )
+        if ctx.conversation is not None:
+            return await self._form_step(ctx)
+        return Reply(ctx.t(NOT_EXPECTED_FILE if incoming.file else NOT_EXPECTED_TEXT))
+
+    async def _command(self, ctx: Context, name: str) -> Replies:
+        if name == "start" and ctx.incoming.args:
+            return await self._deep_link(ctx, ctx.incoming.args)
+        command = self.routes.commands.get(name)
+        if command is None:
+            raise DomainError(UNKNOWN_COMMAND, command=name)
+        if not may_use(ctx.roles, command.roles):
+            raise NotAllowed(NOT_ALLOWED, command=name)
+        return await command.handler(ctx)
+
+    async def _button(self, ctx: Context, data: str) -> Replies:
+        code, args = parse_button(data)
+        action = self.routes.buttons.get(code)
+        if action is None:
+            raise StaleButton()
+        if not may_use(ctx.roles, action.roles):
+            raise StaleButton()
+        return await action.handler(ctx, args)
+
+    async def _deep_link(self, ctx: Context, payload: str) -> Replies:
+        prefix, _, rest = payload.partition(DEEP_LINK_SEPARATOR)
+        link = self.routes.deep_links.get(prefix)
+        if link is None:
+            raise DomainError(INVALID_LINK)
+        return await link.handler(ctx, rest.split(DEEP_LINK_SEPARATOR) if rest else [])
+
+    async def _form_step(self, ctx: Context) -> Replies:
+        assert ctx.conversation is not None
+        form = self.routes.forms.get(ctx.conversation.form)
+        step = form.steps.get(ctx.conversation.step) if form else None
+        if form is None or step is None or not may_use(ctx.roles, form.roles):
+            # A form from an older version of the bot, or one the person may no longer fill in.
+            await ctx.end_form()
+            return Reply(ctx.t(NOT_EXPECTED_TEXT))
+        return await step(ctx)
+
+    async def _menus(
+        self, session: AsyncSession, person_ids: set[int]
+    ) -> dict[int, list[MenuCommand]]:
+        menus = {}
+        for person_id in sorted(person_ids):
+            person = await session.get(Person, person_id)
+            if person is not None:
+                roles = await people.roles_of(session, person_id)
+                menus[person.chat_id] = self.menu(roles, self._translator(person))
+        return menus
+
+    def menu(self, roles: frozenset, t: Translator) -> list[MenuCommand]:
+        return [MenuCommand(c.name, t(c.description)) for c in self.routes.menu_for(roles)]
+
+    def _translator(self, person: Person) -> Translator:
+        return self.catalogs.for_person(person.locale, person.language_code)
+
+    def _fallback(self, incoming: Incoming, message: str) -> Outcome:
+        text = self.catalogs.for_person(None, incoming.sender.language_code)(message)
+        if incoming.button is not None:
+            return Outcome(alert=text)
+        return Outcome(replies=[Reply(text)])
+
+
+def _as_list(replies: Replies) -> list[Reply]:
+    if replies is None:
+        return []
+    if isinstance(replies, Reply):
+        return [replies]
+    return list(replies)
+
+
+__all__: Sequence[str] = ("Dispatcher",)

@@ -1,0 +1,88 @@
+"""Message catalogs (Babel), locale resolution and locale-aware formatting."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import LazyProxy, Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+SUPPORTED = ("zh_CN", "en")
+
+# Telegram's language_code values that mean Simplified Chinese.
+_ALIASES = {"zh": "zh_CN", "zh-hans": "zh_CN", "zh-cn": "zh_CN", "zh-sg": "zh_CN"}
+
+
+def resolve_locale(stored: str | None, language_code: str | None, default: str) -> str:
+    """The person's own choice first, then their Telegram language, then the default."""
+    if stored in SUPPORTED:
+        return stored
+    code = (language_code or "").lower().replace("_", "-")
+    if code in _ALIASES:
+        return _ALIASES[code]
+    if code.split("-")[0] == "en":
+        return "en"
+    return default
+
+
+def load_catalog(locale: str, locales_dir: Path = LOCALES_DIR) -> Translations:
+    """Compiles a `.po` file in memory, so no build step is needed before running."""
+    with (locales_dir / locale / "LC_MESSAGES" / f"{DOMAIN}.po").open("rb") as po:
+        catalog = read_po(po, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+class Catalogs:
+    """All catalogs, loaded once at start-up by the composition root."""
+
+    def __init__(self, default_locale: str, timezone: str) -> None:
+        self.default_locale = default_locale
+        self.timezone = timezone
+        self._translations = {locale: load_catalog(locale) for locale in SUPPORTED}
+
+    def for_person(self, chosen: str | None, language_code: str | None) -> Translator:
+        """The translator for a person, from their stored choice or their Telegram language."""
+        return self.translator(resolve_locale(chosen, language_code, self.default_locale))
+
+    def translator(self, locale: str, timezone: str | None = None) -> Translator:
+        locale = locale if locale in self._translations else self.default_locale
+        return Translator(locale, self._translations[locale], ZoneInfo(timezone or self.timezone))
+
+
+@dataclass(frozen=True)
+class Translator:
+    """Translates and formats for one person."""
+
+    locale: str
+    translations: Translations
+    zone: ZoneInfo
+
+    def __call__(self, message: str | LazyProxy) -> str:
+        return self.translations.gettext(str(message))
+
+    def nt(self, singular: str, plural: str, count: int) -> str:
+        return self.translations.ngettext(singular, plural, count)
+
+    def datetime(self, moment: datetime, format: str = "medium") -> str:
+        return format_datetime(moment, format=format, tzinfo=self.zone, locale=self.locale)
+
+    @property
+    def language_name(self) -> str:
+        return Locale.parse(self.locale).get_display_name(self.locale) or self.locale
+
+
+def N_(message: str) -> str:
+    """Marks a message for extraction where it is defined; translated where it is shown."""
+    return message

@@ -1,0 +1,104 @@
+"""The bot's own small chat protocol: what comes in and what goes out, platform-free."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on callback_data
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update: the platform user, their chat, and their client's language."""
+
+    user_id: int
+    chat_id: int
+    language_code: str | None = None
+    display_name: str = ""
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """A file the user sent; `fetch` downloads its bytes from the platform when needed."""
+
+    file_id: str
+    name: str
+    mime_type: str | None
+    size: int | None
+    fetch: Callable[[], Awaitable[bytes]] | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One update: exactly one of command, text, button or file is set."""
+
+    update_key: str
+    sender: Sender
+    command: str | None = None
+    args: str = ""
+    text: str | None = None
+    button: str | None = None
+    file: IncomingFile | None = None
+    message_id: int | None = None  # the message the button sits on, for edits in place
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: either short callback data or a link."""
+
+    label: str
+    data: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.data is None) == (self.url is None):
+            raise ValueError("a button has either data or a url")
+        if self.data is not None and len(self.data.encode()) > CALLBACK_DATA_LIMIT:
+            raise ValueError(f"callback data over {CALLBACK_DATA_LIMIT} bytes: {self.data!r}")
+
+
+@dataclass(frozen=True)
+class OutgoingFile:
+    """A file to send: its bytes, or a platform file id already uploaded."""
+
+    name: str
+    content: bytes | None = None
+    file_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message to send, to the sender's chat unless `chat_id` says otherwise."""
+
+    text: str
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    file: OutgoingFile | None = None
+    protect: bool = False
+    edit: bool = False  # replace the message the pressed button sits on
+    chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class MenuCommand:
+    command: str
+    description: str
+
+
+@dataclass
+class Outcome:
+    """What handling one update produced, for the engine to carry out."""
+
+    replies: list[Reply] = field(default_factory=list)
+    alert: str | None = None  # a short notice on the pressed button (answerCallbackQuery)
+    menus: dict[int, list[MenuCommand]] = field(default_factory=dict)  # chat id -> menu
+    duplicate: bool = False
+
+
+def parse_command(text: str) -> tuple[str, str] | None:
+    """`/name@bot args` -> ("name", "args"); None when the text is not a command."""
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    head, _, args = text[1:].partition(" ")
+    name = head.split("@", 1)[0].lower()
+    return (name, args.strip()) if name else None

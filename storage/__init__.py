@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, the queries over them, and Alembic migrations."""

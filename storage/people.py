@@ -1,0 +1,77 @@
+"""People and their role grants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Person, Role, RoleGrant
+
+
+async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def ensure(
+    session: AsyncSession,
+    telegram_id: int,
+    chat_id: int,
+    now: datetime,
+    display_name: str = "",
+    language_code: str | None = None,
+) -> Person:
+    """Loads the person, creating them on first contact; writes only what changed."""
+    person = await by_telegram_id(session, telegram_id)
+    if person is None:
+        person = Person(
+            telegram_id=telegram_id,
+            chat_id=chat_id,
+            display_name=display_name,
+            language_code=language_code,
+            created_at=now,
+        )
+        session.add(person)
+        await session.flush()
+        return person
+    if display_name and person.display_name != display_name:
+        person.display_name = display_name
+    if language_code and person.language_code != language_code:
+        person.language_code = language_code
+    return person
+
+
+async def roles_of(session: AsyncSession, person_id: int) -> frozenset[Role]:
+    query = select(RoleGrant.role).where(RoleGrant.person_id == person_id)
+    return frozenset((await session.scalars(query)).all()) | {Role.GUEST}
+
+
+async def grant(
+    session: AsyncSession, person_id: int, role: Role, granted_by: int | None, now: datetime
+) -> bool:
+    """Grants a role; False when the person already had it."""
+    if role in await roles_of(session, person_id):
+        return False
+    session.add(RoleGrant(person_id=person_id, role=role, granted_by=granted_by, granted_at=now))
+    await session.flush()
+    return True
+
+
+async def revoke(session: AsyncSession, person_id: int, role: Role) -> bool:
+    """Revokes a role; False when the person did not have it."""
+    query = delete(RoleGrant).where(RoleGrant.person_id == person_id, RoleGrant.role == role)
+    return bool((await session.execute(query)).rowcount)
+
+
+async def with_roles(session: AsyncSession, roles: Iterable[Role]) -> Sequence[Person]:
+    """People holding any of `roles`, for command menus and audiences."""
+    query = (
+        select(Person)
+        .join(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(RoleGrant.role.in_(list(roles)))
+        .distinct()
+        .order_by(Person.id)
+    )
+    return (await session.scalars(query)).all()

@@ -8,10 +8,10 @@ import logging
 import sys
 
 from bot import logs
-from bot.app import App, StartupError, build_app
+from bot.app import App, StartupError, build_app, prepare_database
+from bot.errors import DomainError
 from bot.services import roles
 from bot.settings import Settings
-from storage import migrate
 from storage.db import create_engine
 from storage.models import Role
 
@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     except StartupError as error:
         print(error, file=sys.stderr)
         return 2
+    except DomainError as error:  # the command line speaks English
+        print(error.message.format(**error.params), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
@@ -66,10 +69,8 @@ async def console(settings: Settings, args: argparse.Namespace) -> int:
 
 async def migrate_cmd(settings: Settings, _args: argparse.Namespace) -> int:
     engine = create_engine(settings.database_url)
-    try:
-        await migrate.upgrade(engine)
-    finally:
-        await engine.dispose()
+    await prepare_database(engine)
+    await engine.dispose()
     print("database is up to date")
     return 0
 

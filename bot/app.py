@@ -56,14 +56,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     """Connects, migrates, bootstraps the first secretariat, and wires the dispatcher."""
     clock = clock or SystemClock()
     engine = create_engine(settings.database_url)
-    try:
-        await migrate.upgrade(engine)
-    except (SQLAlchemyError, OSError) as error:
-        await engine.dispose()
-        raise StartupError(
-            f"Cannot prepare the database ({type(error).__name__}: {error}). "
-            "Check DATABASE_URL and that the server is running, then run `python -m bot migrate`."
-        ) from error
+    await prepare_database(engine)
     sessions = session_factory(engine)
     async with sessions() as session, session.begin():
         await bootstrap_admins(session, settings.admin_ids, clock.now())
@@ -72,6 +65,18 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     _log_command_table(routes)
     dispatcher = Dispatcher(routes, sessions, catalogs, settings, clock)
     return App(settings, engine, sessions, catalogs, dispatcher, clock)
+
+
+async def prepare_database(engine: AsyncEngine) -> None:
+    """Applies pending migrations, or refuses to go on with a message that says what to do."""
+    try:
+        await migrate.upgrade(engine)
+    except (SQLAlchemyError, OSError) as error:
+        await engine.dispose()
+        raise StartupError(
+            f"Cannot prepare the database ({type(error).__name__}: {error}). "
+            "Check DATABASE_URL and that the server is running, then run `python -m bot migrate`."
+        ) from error
 
 
 def _log_command_table(routes: Routes) -> None:

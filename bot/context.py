@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
+from bot.errors import StaleButton
 from bot.i18n import Catalogs, Translator
 from bot.protocol import Incoming
 from bot.routing import Routes
@@ -46,6 +47,15 @@ class Context:
     async def end_form(self) -> bool:
         self.conversation = None
         return await conversations.clear(self.session, self.person.id)
+
+    def require_step(self, form: str, *steps: str) -> None:
+        """Refuses a button that belongs to a form step the person is no longer at."""
+        conversation = self.conversation
+        if conversation is None or conversation.form != form or conversation.step not in steps:
+            raise StaleButton()
+
+    def in_form(self, form: str) -> bool:
+        return self.conversation is not None and self.conversation.form == form
 
     @property
     def answers(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -77,6 +77,10 @@ class Translator:
 
     def datetime(self, moment: datetime, format: str = "medium") -> str:
         return format_datetime(moment, format=format, tzinfo=self.zone, locale=self.locale)
+
+    def today(self, moment: datetime) -> date:
+        """The calendar day of `moment` where the person is."""
+        return moment.astimezone(self.zone).date()
 
     @property
     def language_name(self) -> str:

@@ -48,6 +48,7 @@ class Form:
     name: str
     steps: Mapping[str, Handler]
     roles: frozenset[Role] = EVERYONE
+    on_cancel: Callable[[Context], Awaitable[None]] | None = None  # drops what the form kept
 
 
 @dataclass(frozen=True)

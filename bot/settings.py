@@ -19,6 +19,7 @@ class Settings(BaseSettings):
 
     bot_token: SecretStr | None = None
     bot_engine: Literal["aiogram", "ptb"] = "aiogram"
+    bot_username: str | None = None  # for t.me links; the engine learns it from getMe
     telegram_api_url: str = TELEGRAM_API_URL
     database_url: str = Field(default_factory=lambda: DEFAULT_DATABASE_URL)
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
@@ -29,6 +30,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     max_text_length: int = 4096
     polling_timeout: int = 30
+    max_upload_bytes: int = 10 * 1024 * 1024  # Telegram lets bots download up to 20 MB
 
     @field_validator("admin_ids", mode="before")
     @classmethod
@@ -51,3 +53,23 @@ class Settings(BaseSettings):
             if value.startswith(plain):
                 return async_ + value[len(plain) :]
         return value
+
+    # -- delivery and reminders (issue 3) --------------------------------------------------------
+    # Telegram allows ~30 messages/s overall and 1/s per chat. The pace is kept per process:
+    # with several instances on one bot token, divide SEND_RATE among them.
+    send_rate: float = Field(default=30.0, gt=0)  # messages per second, overall
+    per_chat_interval: float = Field(default=1.0, ge=0)  # seconds between sends to one chat
+    # Rows a worker holds at once (claimed, not yet recorded): after a kill -9 at most these
+    # may be sent twice, and they are reported as "unknown".
+    delivery_max_in_flight: int = Field(default=20, ge=1)
+    delivery_max_attempts: int = Field(default=5, ge=1)  # network errors and 5xx, then failed
+    delivery_backoff: float = 2.0  # seconds before the first retry, doubled each time
+    delivery_backoff_max: float = 300.0
+    delivery_poll_interval: float = 1.0  # seconds between looks at an idle outbox
+    delivery_heartbeat: float = 5.0
+    delivery_worker_timeout: float = 30.0  # a worker silent this long is dead
+    delivery_release_after: float = 3.0  # a row whose chat is held longer goes back
+    delivery_drain_timeout: float = 20.0  # on stop, how long sends under way may take
+    progress_interval: float = 5.0  # seconds between two edits of a progress message
+    reminder_poll_interval: float = 5.0
+    reminder_batch_size: int = Field(default=500, ge=1)

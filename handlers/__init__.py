@@ -7,6 +7,32 @@ from bot.routing import Feature
 
 def features() -> list[Feature]:
     """Every feature, in the order their commands appear in menus and /help."""
-    from handlers import cancel, language, roles, welcome
+    from handlers import (
+        audit,
+        cancel,
+        discipline,
+        join,
+        language,
+        profile,
+        projects,
+        review,
+        roles,
+        roster,
+        welcome,
+        withdraw,
+    )
 
-    return [welcome.setup(), language.setup(), cancel.setup(), roles.setup()]
+    return [
+        welcome.setup(),
+        language.setup(),
+        cancel.setup(),
+        join.setup(),
+        profile.setup(),
+        projects.setup(),
+        withdraw.setup(),
+        review.setup(),
+        roster.setup(),
+        discipline.setup(),
+        audit.setup(),
+        roles.setup(),
+    ]

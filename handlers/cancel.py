@@ -9,7 +9,10 @@ from bot.routing import Command, Feature
 
 
 async def cancel(ctx: Context) -> Reply:
-    """Drops the form in progress, if any, and says so."""
+    """Drops the form in progress and whatever it kept, if any, and says so."""
+    form = ctx.routes.forms.get(ctx.conversation.form) if ctx.conversation else None
+    if form is not None and form.on_cancel is not None:
+        await form.on_cancel(ctx)
     if await ctx.end_form():
         return Reply(ctx.t("Cancelled. Nothing was saved."))
     return Reply(ctx.t("There is nothing to cancel."))

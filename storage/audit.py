@@ -25,6 +25,10 @@ async def record(
     )
 
 
-async def recent(session: AsyncSession, limit: int = 20) -> Sequence[AuditEntry]:
+async def recent(
+    session: AsyncSession, limit: int = 20, subject: str | None = None
+) -> Sequence[AuditEntry]:
     query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+    if subject is not None:
+        query = query.where(AuditEntry.subject == subject)
     return (await session.scalars(query)).all()

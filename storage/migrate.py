@@ -20,7 +20,7 @@ def alembic_config() -> Config:
     return config
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     """Brings the schema up to `revision`."""
     async with engine.begin() as conn:
         await conn.run_sync(_run, command.upgrade, revision)

@@ -25,7 +25,13 @@ async def test_start_fits_the_role_and_sets_the_menu(make_app: MakeApp) -> None:
     guest, admin = ChatClient(app, GUEST), ChatClient(app, ADMIN_ID)
     await guest.send("/start")
     assert "Welcome" in guest.text and "secretariat" not in guest.text
-    assert [c.command for c in guest.last.menus[GUEST]] == ["start", "help", "language", "cancel"]
+    assert [c.command for c in guest.last.menus[GUEST]] == [
+        "start",
+        "help",
+        "language",
+        "cancel",
+        "join",
+    ]
     await admin.send("/start")
     assert "signed in as the secretariat" in admin.text
     assert "grant" in [c.command for c in admin.last.menus[ADMIN_ID]]

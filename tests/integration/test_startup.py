@@ -64,4 +64,3 @@ def test_cli_migrate_grant_revoke(tmp_path: Path) -> None:
     run_cli("grant", "31338", "secretariat", database_url=url)
     revoked = run_cli("revoke", "31337", "secretariat", database_url=url)
     assert revoked.stdout.strip() == "secretariat revoked from 31337"
-

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.app import App
 from bot.protocol import Incoming, IncomingFile, Outcome, Reply, Sender, parse_command
@@ -34,6 +34,12 @@ class ChatClient:
     @property
     def replies(self) -> list[Reply]:
         return [r for r in self.last.replies if r.chat_id in (None, self.user_id)]
+
+    @property
+    def labels(self) -> list[str]:
+        """The labels of the buttons on the newest message that has buttons."""
+        message = self._buttons_message
+        return [b.label for row in message.buttons for b in row] if message else []
 
     async def send(self, text: str, update_key: str | None = None) -> Outcome:
         key = update_key or f"test:{next(_update_ids)}"
@@ -67,9 +73,18 @@ class ChatClient:
         labels = [b.label for row in self._buttons_message.buttons for b in row]
         raise AssertionError(f"no button {label!r} among {labels}")
 
+    def receive(self, outcome: Outcome) -> list[Reply]:
+        """Takes the messages that someone else's update sent to this chat, as if they arrived."""
+        mine = [r for r in outcome.replies if r.chat_id == self.user_id]
+        self._remember(Outcome(replies=[replace(r, chat_id=None) for r in mine]))
+        return mine
+
     async def deliver(self, incoming: Incoming) -> Outcome:
-        self.last = await self.app.dispatcher.handle(incoming)
+        return self._remember(await self.app.dispatcher.handle(incoming))
+
+    def _remember(self, outcome: Outcome) -> Outcome:
+        self.last = outcome
         for reply in self.replies:
             if reply.buttons:
                 self._buttons_message = reply
-        return self.last
+        return outcome

@@ -30,11 +30,15 @@ def code_messages() -> set[str]:
 def catalog(locale: str) -> dict[str, str]:
     with (LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
         entries = read_po(po)
-    return {
-        m.id: ("" if m.fuzzy else m.string)
-        for m in entries
-        if m.id and isinstance(m.id, str) and isinstance(m.string, str)
-    }
+    table = {}
+    for m in entries:
+        if not m.id:
+            continue
+        ids = m.id if isinstance(m.id, tuple) else (m.id,)
+        strings = m.string if isinstance(m.string, tuple) else (m.string,)
+        text = "" if m.fuzzy or not all(strings) else strings[0]
+        table.update(dict.fromkeys(ids, text))
+    return table
 
 
 def placeholders(text: str) -> set[str]:

@@ -49,9 +49,6 @@ def upgrade() -> None:
         sa.Column("display_name", sa.String(256), nullable=False),
         sa.Column("language_code", sa.String(16)),
         sa.Column("locale", sa.String(16)),
-        sa.Column(
-            "unit_id", sa.Integer, sa.ForeignKey("units.id", name="fk_people_unit_id_units")
-        ),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_people"),
         sa.UniqueConstraint("telegram_id", name="uq_people_telegram_id"),

@@ -1,0 +1,130 @@
+"""Contact persons of a unit (art. 14(8)): invitations, backups, replacing the main contact."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.charter.membership import HAS_RIGHTS, ON_ROSTER, may_remove_contact
+from bot.errors import DomainError
+from bot.i18n import N_
+from storage import audit, people, units
+from storage.models import Contact, ContactInvite, Person, Role, Unit
+
+INVITE_PREFIX = "ct"
+INVITE_VALID_FOR = timedelta(days=14)
+INVALID_INVITE = N_(
+    "This invitation link is not valid: it was used, has expired or was withdrawn. "
+    "Please ask your unit's main contact or the secretariat for a new one."
+)
+
+
+def invite_link(bot_username: str | None, token: str) -> str:
+    """t.me deep link; the payload (3 + 32 characters) is within Telegram's 64."""
+    return f"https://t.me/{bot_username or 'bot'}?start={INVITE_PREFIX}_{token}"
+
+
+async def create_invite(
+    session: AsyncSession, unit_id: int, actor_id: int, now: datetime, as_main: bool = False
+) -> ContactInvite:
+    """A one-time token for a new (backup or main) contact of the unit."""
+    unit = await units.get(session, unit_id)
+    if unit is None or unit.status not in ON_ROSTER:
+        raise DomainError(N_("This unit is no longer a member."))
+    invite = ContactInvite(
+        token=secrets.token_hex(16),
+        unit_id=unit_id,
+        created_by=actor_id,
+        created_at=now,
+        expires_at=now + INVITE_VALID_FOR,
+        as_main=as_main,
+    )
+    session.add(invite)
+    await audit.record(
+        session, now, actor_id, "contact.invite", f"unit:{unit_id}", as_main=as_main
+    )
+    return invite
+
+
+async def accept_invite(
+    session: AsyncSession, token: str, person: Person, now: datetime
+) -> tuple[Unit, Contact]:
+    """Binds the person who opened the link as a contact of the unit; the link is spent."""
+    invite = await session.get(ContactInvite, token, with_for_update=True)
+    if invite is None or invite.used_at is not None or invite.expires_at <= now:
+        raise DomainError(INVALID_INVITE)
+    unit = await units.get(session, invite.unit_id)
+    if unit is None or unit.status not in ON_ROSTER:
+        raise DomainError(INVALID_INVITE)
+    if await units.of_person(session, person.id) is not None:
+        raise DomainError(N_("You are already the contact person of a unit."))
+    invite.used_at, invite.used_by = now, person.id
+    if invite.as_main:
+        for contact in await units.contacts_of(session, unit.id):
+            contact.is_main = False
+        await session.flush()
+    contact = await units.add_contact(
+        session,
+        unit.id,
+        person.id,
+        person.display_name or str(person.telegram_id),
+        now,
+        is_main=invite.as_main,
+    )
+    await people.grant(session, person.id, Role.CONTACT, invite.created_by, now)
+    await audit.record(
+        session, now, person.id, "contact.join", f"unit:{unit.id}", main=invite.as_main
+    )
+    return unit, contact
+
+
+async def make_main(
+    session: AsyncSession, contact_id: int, actor_id: int, now: datetime
+) -> Contact:
+    """The secretariat makes a backup the main contact; the former main becomes a backup."""
+    contact = await session.get(Contact, contact_id)
+    if contact is None or contact.person_id is None:
+        raise DomainError(N_("No such contact."))
+    for other in await units.contacts_of(session, contact.unit_id):
+        other.is_main = False
+    await session.flush()
+    contact.is_main = True
+    await audit.record(
+        session, now, actor_id, "contact.main", f"unit:{contact.unit_id}", contact=contact.id
+    )
+    return contact
+
+
+async def remove_contact(
+    session: AsyncSession, contact_id: int, actor_id: int, now: datetime
+) -> Contact:
+    """Removes a contact, never the last one; a removed main contact is replaced by a backup."""
+    contact = await session.get(Contact, contact_id)
+    if contact is None or contact.person_id is None:
+        raise DomainError(N_("No such contact."))
+    others = [
+        c
+        for c in await units.contacts_of(session, contact.unit_id)
+        if c.id != contact.id and c.person_id
+    ]
+    if not may_remove_contact(len(others)):
+        raise DomainError(
+            N_("A unit must always have a contact person (art. 14(8)); add another first.")
+        )
+    await people.revoke(session, contact.person_id, Role.CONTACT)
+    await session.delete(contact)
+    await session.flush()
+    if contact.is_main:
+        others[0].is_main = True
+    await audit.record(
+        session, now, actor_id, "contact.remove", f"unit:{contact.unit_id}", contact=contact.id
+    )
+    return contact
+
+
+async def unit_with_rights(session: AsyncSession, person_id: int) -> tuple[Unit, Contact] | None:
+    """The person's unit if its member rights are active now (art. 13, 15, 16(5))."""
+    found = await units.of_person(session, person_id)
+    return found if found and found[0].status in HAS_RIGHTS else None

@@ -1,0 +1,71 @@
+"""Messages to other people, each in the recipient's own language; audiences by role and status."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.charter.membership import HAS_RIGHTS
+from bot.i18n import Catalogs, Translator
+from bot.protocol import Button, Reply
+from storage import people, units
+from storage.models import Person, Role
+
+
+@dataclass(frozen=True)
+class Msg:
+    """A msgid used as a parameter of another message, translated per recipient."""
+
+    msgid: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """One message for many people: a msgid, its parameters, optional buttons (msgid labels)."""
+
+    message: str
+    params: dict[str, Any]
+    buttons: tuple[tuple[str, str], ...] = ()  # (label msgid, callback data)
+
+    def render(self, t: Translator) -> str:
+        values = {k: t(v.msgid) if isinstance(v, Msg) else v for k, v in self.params.items()}
+        return t(self.message).format(**values)
+
+
+def note(message: str, buttons: Sequence[tuple[str, str]] = (), **params: Any) -> Note:
+    return Note(message, params, tuple(buttons))
+
+
+def to_people(catalogs: Catalogs, recipients: Iterable[Person], what: Note) -> list[Reply]:
+    """The note rendered for each recipient (each person once), in their language."""
+    replies, seen = [], set()
+    for person in recipients:
+        if person.id in seen:
+            continue
+        seen.add(person.id)
+        t = catalogs.for_person(person.locale, person.language_code)
+        rows = tuple((Button(t(label), data=data),) for label, data in what.buttons)
+        replies.append(Reply(what.render(t), buttons=rows, chat_id=person.chat_id))
+    return replies
+
+
+async def secretariat(session: AsyncSession) -> Sequence[Person]:
+    return await people.with_roles(session, [Role.SECRETARIAT])
+
+
+async def leadership(session: AsyncSession) -> Sequence[Person]:
+    return await people.with_roles(session, [Role.LEADERSHIP])
+
+
+async def members(session: AsyncSession) -> Sequence[Person]:
+    """Contacts of every unit whose member rights are active (art. 13, 15, 16(5))."""
+    return await units.contact_people(session, sorted(HAS_RIGHTS))
+
+
+async def unit_contacts(session: AsyncSession, unit_id: int) -> Sequence[Person]:
+    contacts = await units.contacts_of(session, unit_id)
+    found = [await session.get(Person, c.person_id) for c in contacts if c.person_id is not None]
+    return [p for p in found if p is not None]

@@ -1,0 +1,37 @@
+"""/audit (secretariat): the append-only record of actions (art. 17), optionally for one unit."""
+
+from __future__ import annotations
+
+from bot.context import Context
+from bot.i18n import N_
+from bot.protocol import Reply
+from bot.routing import Command, Feature
+from storage import audit, units
+from storage.models import Person, Role
+
+SECRETARIAT = frozenset({Role.SECRETARIAT})
+
+
+async def show(ctx: Context) -> Reply:
+    """The latest entries; `/audit CREDIT-CODE` for one unit."""
+    subject = None
+    if code := ctx.incoming.args.strip().upper():
+        unit = await units.by_credit_code(ctx.session, code)
+        if unit is None:
+            return Reply(ctx.t("No unit has the credit code {code}.").format(code=code))
+        subject = f"unit:{unit.id}"
+    entries = await audit.recent(ctx.session, limit=30, subject=subject)
+    if not entries:
+        return Reply(ctx.t("The audit log has no entries here yet."))
+    lines = [ctx.t("Audit log, newest first:")]
+    for entry in entries:
+        actor = await ctx.session.get(Person, entry.actor_id) if entry.actor_id else None
+        who = (actor.display_name or str(actor.telegram_id)) if actor else ctx.t("the bot")
+        details = " ".join(f"{k}={v}" for k, v in entry.details.items())
+        when = ctx.t.datetime(entry.at, "short")
+        lines.append(f"{when} {who}: {entry.action} {entry.subject} {details}".rstrip())
+    return Reply("\n".join(lines))
+
+
+def setup() -> Feature:
+    return Feature(commands=[Command("audit", show, N_("The audit log"), roles=SECRETARIAT)])

@@ -1,0 +1,31 @@
+"""A unit's card: its data, status, tier, contacts and record — for the roster and /profile."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.i18n import Translator
+from bot.labels import MEASURES, STATUSES, TIERS, field, unit_lines
+from storage import membership, units
+from storage.models import Unit
+
+
+async def unit_card(session: AsyncSession, t: Translator, unit: Unit) -> list[str]:
+    """Everything the secretariat and the unit itself may see about the unit (art. 17)."""
+    tier = t(TIERS[unit.tier])
+    if unit.tier_since:
+        tier += " " + t("(since {day})").format(day=unit.tier_since.isoformat())
+    lines = [
+        *unit_lines(t, unit.name, unit.credit_code, unit.unit_type, unit.sub_sectors, unit.region),
+        field(t, "status", t(STATUSES[unit.status])),
+        field(t, "tier", tier),
+        field(t, "joined", unit.joined_on.isoformat() if unit.joined_on else "—"),
+    ]
+    for contact in await units.contacts_of(session, unit.id):
+        role = t("main contact") if contact.is_main else t("backup contact")
+        lines.append(f"• {contact.name} ({role}) {contact.phone} {contact.email}".rstrip())
+    for record in await membership.discipline_of(session, unit.id):
+        lifted = " " + t("(lifted)") if record.lifted_at else ""
+        day = record.decided_at.date().isoformat()
+        lines.append(f"⚠ {day} {t(MEASURES[record.measure])}{lifted}: {record.reason}")
+    return lines

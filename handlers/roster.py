@@ -122,6 +122,16 @@ async def make_main(ctx: Context, contact_id: int, _rest: list[str]) -> Reply:
     return await show_card(ctx, contact.unit_id, [])
 
 
+async def remove_contact(ctx: Context, contact_id: int, _rest: list[str]) -> Reply:
+    """Removes a backup contact; they lose the contact role at once."""
+    contact = await contacts.remove_contact(
+        ctx.session, contact_id, ctx.person.id, ctx.clock.now()
+    )
+    if contact.person_id is not None:
+        ctx.menus_to_refresh.add(contact.person_id)
+    return await show_card(ctx, contact.unit_id, [])
+
+
 async def departure_notices(ctx: Context, leaving: membership.Departure) -> list[Reply]:
     """Tells everyone concerned; the former contacts' menus lose the member commands."""
     ctx.menus_to_refresh.update(person.id for person in leaving.former_contacts)
@@ -153,7 +163,13 @@ async def _card_buttons(ctx: Context, unit: Unit) -> Rows:
     for contact in await units.contacts_of(ctx.session, unit.id):
         if not contact.is_main and contact.person_id is not None:
             label = ctx.t("Make {name} the main contact").format(name=contact.name)
-            rows.append((Button(label[:64], button_data("ro", "main", contact.id)),))
+            remove = ctx.t("Remove {name}").format(name=contact.name)
+            rows.append(
+                (
+                    Button(label[:64], button_data("ro", "main", contact.id)),
+                    Button(remove[:64], button_data("ro", "rm", contact.id)),
+                )
+            )
     rows += [
         (Button(ctx.t("Discipline…"), button_data("dc", "unit", unit.id)),),
         (Button(ctx.t("Invite a new main contact"), button_data("ro", "invite", unit.id)),),
@@ -172,6 +188,7 @@ ACTIONS: dict[str, Callable[[Context, int, list[str]], Awaitable[Reply | list[Re
     "licence": ask_licence,
     "licok": revoke_licence,
     "main": make_main,
+    "rm": remove_contact,
 }
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pytest
 
 from bot.app import App
+from bot.errors import DomainError
+from bot.services import contacts
 from bot.services.announcements import daily_membership
 from storage import units
 from storage.models import UnitStatus
@@ -216,6 +219,21 @@ async def test_backup_contact_by_invitation(make_app: MakeApp, clock: FakeClock)
     assert "not valid" in other.text
     await other.send("/profile")
     assert other.text == "The command /profile is not available to you."
+
+    admin = ChatClient(app, ADMIN_ID)  # the secretariat replaces the main contact
+    await admin.send(f"/roster {credit_code(70)}")
+    await admin.press("测试单位 70")
+    await admin.press("Make Test User the main contact")  # the backup's Telegram name
+    assert "• Test User (main contact)" in admin.text
+    await admin.press("Remove 联系人 70")
+    assert "联系人 70" not in admin.text
+    await main.send("/profile")
+    assert main.text == "The command /profile is not available to you."
+    async with app.sessions() as session:
+        (last,) = await units.contacts_of(session, 1)
+    with pytest.raises(DomainError, match="always have a contact"):
+        async with app.sessions() as session, session.begin():
+            await contacts.remove_contact(session, last.id, 1, clock.now())  # art. 14(8)
 
 
 async def test_audit_shows_the_units_history(make_app: MakeApp, clock: FakeClock) -> None:

@@ -67,8 +67,9 @@ class Dispatcher:
         if not await updates.claim(session, incoming.update_key, now):
             return Outcome(duplicate=True)
         sender = incoming.sender
+        # A private chat's id is the user's id; a group's chat id must not become theirs.
         person = await people.ensure(
-            session, sender.user_id, sender.chat_id, now, sender.display_name, sender.language_code
+            session, sender.user_id, sender.user_id, now, sender.display_name, sender.language_code
         )
         ctx = Context(
             incoming=incoming,

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
 
 
 async def claim(session: AsyncSession, key: str, now: datetime) -> bool:
-    """Records the update key; False when it was handled before."""
-    if await session.scalar(select(ProcessedUpdate.key).where(ProcessedUpdate.key == key)):
+    """Records the update key; False when it was handled before, or is being handled now.
+
+    A copy arriving while the first is still in its transaction waits on the key's lock and
+    then fails the primary key, which means the same: already handled.
+    """
+    try:
+        async with session.begin_nested():
+            session.add(ProcessedUpdate(key=key, processed_at=now))
+    except IntegrityError:
         return False
-    session.add(ProcessedUpdate(key=key, processed_at=now))
-    await session.flush()
     return True
 
 

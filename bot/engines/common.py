@@ -1,0 +1,226 @@
+"""What the two Telegram engines share: updates read into the protocol, outcomes carried out.
+
+aiogram and python-telegram-bot name the fields of Telegram's objects alike (`message.text`,
+`message.document.file_id`, `query.from_user`), so reading an update is written once here;
+each engine supplies only the calls that differ (send, edit, set commands, download).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+from bot.app import App
+from bot.i18n import SUPPORTED
+from bot.protocol import (
+    Button,
+    Incoming,
+    IncomingFile,
+    MenuCommand,
+    Outcome,
+    OutgoingFile,
+    Reply,
+    Sender,
+    parse_command,
+)
+from storage.models import Role
+
+log = logging.getLogger(__name__)
+
+CAPTION_LIMIT = 1024  # characters Telegram allows in a document's caption
+COMMAND_DESCRIPTION_LIMIT = 256
+WEBHOOK_PATH = "/webhook"
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+Buttons = tuple[tuple[Button, ...], ...]
+Download = Callable[[str], Awaitable[bytes]]
+
+
+def update_key(update_id: int) -> str:
+    """The idempotency key of a Telegram update; the same on both engines."""
+    return f"tg:{update_id}"
+
+
+def sender(user: Any, chat_id: int) -> Sender:
+    """Who wrote, from an aiogram or PTB `User` (None for anonymous senders)."""
+    if user is None:
+        return Sender(chat_id, chat_id)
+    name = " ".join(filter(None, [user.first_name, user.last_name]))
+    return Sender(user.id, chat_id, user.language_code, name)
+
+
+def incoming_message(message: Any, update_id: int, download: Download) -> Incoming:
+    """A command, a file (with its caption as text) or a text, from an aiogram or PTB message."""
+    key, who = update_key(update_id), sender(message.from_user, message.chat.id)
+    text = message.text or ""
+    if command := parse_command(text):
+        return Incoming(key, who, command=command[0], args=command[1])
+    if file := incoming_file(message, download):
+        return Incoming(key, who, file=file, text=message.caption)
+    return Incoming(key, who, text=text)
+
+
+def incoming_file(message: Any, download: Download) -> IncomingFile | None:
+    """The document or the largest photo size of a message; bytes are fetched on demand."""
+    if document := message.document:
+        name, mime = document.file_name or "file", document.mime_type
+        file_id, size = document.file_id, document.file_size
+    elif message.photo:
+        photo = message.photo[-1]
+        name, mime, file_id, size = "photo.jpg", "image/jpeg", photo.file_id, photo.file_size
+    else:
+        return None
+
+    async def fetch() -> bytes:
+        return await download(file_id)
+
+    return IncomingFile(file_id, name, mime, size, fetch)
+
+
+def incoming_press(query: Any, update_id: int) -> Incoming | None:
+    """A button press; None when the query has no data or its message is gone."""
+    if query.message is None or query.data is None:
+        return None
+    chat_id = query.message.chat.id
+    return Incoming(
+        update_key(update_id),
+        sender(query.from_user, chat_id),
+        button=query.data,
+        message_id=query.message.message_id,
+    )
+
+
+class TelegramEngine(ABC):
+    """Run-time shape of a Telegram engine: stop on request or signal, replies, menus."""
+
+    api_error: type[Exception]  # the library's base error: a failed send is logged, not raised
+    edit_refused: type[Exception]  # the library's Bad Request: an edit that cannot be made
+
+    def __init__(self, app: App, host: str = "0.0.0.0") -> None:
+        assert app.settings.bot_token is not None, "a Telegram engine needs BOT_TOKEN"
+        self.app = app
+        self.host = host  # where the webhook server listens, on settings.port
+        self.token = app.settings.bot_token.get_secret_value()
+        self.ready = asyncio.Event()  # set once updates are being received
+        self._stop = asyncio.Event()
+
+    @abstractmethod
+    async def run(self, handle_signals: bool = True) -> None:
+        """Sets the menus, then polls or serves the webhook until `stop()`."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Releases the HTTP session; call after `run()` returns."""
+
+    def stop(self) -> None:
+        """Makes `run()` finish the updates in hand and return (SIGTERM and SIGINT do this)."""
+        self._stop.set()
+
+    @contextlib.contextmanager
+    def signals(self, enabled: bool) -> Iterator[None]:
+        """While running, SIGTERM (a platform stopping the process) and SIGINT call `stop()`."""
+        loop = asyncio.get_running_loop()
+        signums = (signal.SIGTERM, signal.SIGINT) if enabled else ()
+        for signum in signums:
+            loop.add_signal_handler(signum, self.stop)
+        try:
+            yield
+        finally:
+            for signum in signums:
+                loop.remove_signal_handler(signum)
+
+    # -- outcomes out ------------------------------------------------------------------------
+
+    async def carry_out(self, outcome: Outcome, chat_id: int, message_id: int | None) -> None:
+        """Sends the replies (editing in place where asked), then sets the menus that changed."""
+        for reply in outcome.replies:
+            target = reply.chat_id or chat_id
+            try:
+                if reply.edit and message_id is not None and target == chat_id:
+                    await self._edit_or_send(reply, target, message_id)
+                else:
+                    await self._send(reply, target)
+            except self.api_error as error:
+                log.warning("send to chat %s failed: %s", target, type(error).__name__)
+        for menu_chat, menu in outcome.menus.items():
+            await self._set_chat_menu(menu_chat, menu)
+
+    async def _send(self, reply: Reply, chat_id: int) -> None:
+        if reply.file is None:
+            await self.send_text(chat_id, reply.text, reply.buttons, reply.protect)
+            return
+        caption: str | None = reply.text
+        if len(reply.text) > CAPTION_LIMIT:  # too long for a caption: the text goes first
+            await self.send_text(chat_id, reply.text, (), reply.protect)
+            caption = None
+        await self.send_document(chat_id, reply.file, caption, reply.buttons, reply.protect)
+
+    async def _edit_or_send(self, reply: Reply, chat_id: int, message_id: int) -> None:
+        try:
+            await self.edit_text(chat_id, message_id, reply.text, reply.buttons)
+        except self.edit_refused as error:
+            # The message holds a file, is too old, or reads so already: send it anew.
+            log.info("edit in chat %s refused (%s); sending instead", chat_id, error)
+            await self._send(reply, chat_id)
+
+    # -- menus -------------------------------------------------------------------------------
+
+    async def set_menus(self) -> None:
+        """The guest menu for everyone, per language, and each role-holder's own menu."""
+        for language, menu in self.default_menus():
+            await self.set_commands(menu, None, language)
+        for chat_id, menu in (await self.app.role_menus()).items():
+            await self._set_chat_menu(chat_id, menu)
+
+    def default_menus(self) -> list[tuple[str | None, list[MenuCommand]]]:
+        """The guest menu per supported language; the default locale's has no language code."""
+        menus = []
+        for locale in SUPPORTED:
+            menu = self.app.dispatcher.menu(
+                frozenset({Role.GUEST}), self.app.catalogs.translator(locale)
+            )
+            language = None if locale == self.app.settings.default_locale else locale[:2]
+            menus.append((language, menu))
+        return menus
+
+    async def _set_chat_menu(self, chat_id: int, menu: list[MenuCommand]) -> None:
+        try:
+            await self.set_commands(menu, chat_id, None)
+        except self.api_error as error:
+            log.warning("menu for chat %s not set: %s", chat_id, type(error).__name__)
+
+    # -- what each library does its own way --------------------------------------------------
+
+    @abstractmethod
+    async def send_text(self, chat_id: int, text: str, buttons: Buttons, protect: bool) -> None:
+        """Sends a text message with inline buttons."""
+
+    @abstractmethod
+    async def send_document(
+        self,
+        chat_id: int,
+        file: OutgoingFile,
+        caption: str | None,
+        buttons: Buttons,
+        protect: bool,
+    ) -> None:
+        """Uploads a file (or re-sends one by file id) with an optional caption."""
+
+    @abstractmethod
+    async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Buttons) -> None:
+        """Replaces a message's text and buttons; raises `edit_refused` when Telegram won't."""
+
+    @abstractmethod
+    async def set_commands(
+        self, menu: list[MenuCommand], chat_id: int | None, language: str | None
+    ) -> None:
+        """Sets a command menu for one chat, or the default menu for a language."""
+
+
+def description(command: MenuCommand) -> str:
+    return command.description[:COMMAND_DESCRIPTION_LIMIT]

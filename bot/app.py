@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import handlers
 from bot.clock import Clock, SystemClock
+from bot.delivery.runtime import Delivery
 from bot.dispatch import Dispatcher
 from bot.i18n import Catalogs
 from bot.protocol import MenuCommand
@@ -35,6 +36,7 @@ class App:
     catalogs: Catalogs
     dispatcher: Dispatcher
     clock: Clock
+    delivery: Delivery  # started by the engine that provides its transport
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -64,7 +66,8 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     routes = Routes.build(handlers.features())
     _log_command_table(routes)
     dispatcher = Dispatcher(routes, sessions, catalogs, settings, clock)
-    return App(settings, engine, sessions, catalogs, dispatcher, clock)
+    delivery = Delivery(sessions, catalogs, settings, clock)
+    return App(settings, engine, sessions, catalogs, dispatcher, clock, delivery)
 
 
 async def prepare_database(engine: AsyncEngine) -> None:

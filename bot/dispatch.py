@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.context import Context
+from bot.delivery import api as delivery
 from bot.errors import DomainError, NotAllowed, StaleButton
 from bot.i18n import N_, Catalogs, Translator
 from bot.protocol import Incoming, MenuCommand, Outcome, Reply
@@ -86,7 +87,10 @@ class Dispatcher:
         outcome = Outcome()
         try:
             async with session.begin_nested():
-                outcome.replies = _as_list(await self._route(ctx))
+                replies = _as_list(await self._route(ctx))
+                outcome.replies, outcome.queued = _split(replies, sender.chat_id)
+                for reply in outcome.queued:  # in this transaction: sent only if it commits
+                    await delivery.notify(session, reply, purpose="message", now=now)
         except DomainError as error:
             text = ctx.t(error.message).format(**error.params)
             if incoming.button is not None:
@@ -169,6 +173,12 @@ class Dispatcher:
         if incoming.button is not None:
             return Outcome(alert=text)
         return Outcome(replies=[Reply(text)])
+
+
+def _split(replies: list[Reply], chat_id: int) -> tuple[list[Reply], list[Reply]]:
+    """Replies to the chat the update came from, and messages to other chats."""
+    own = [r for r in replies if r.chat_id in (None, chat_id)]
+    return own, [r for r in replies if r.chat_id not in (None, chat_id)]
 
 
 def _as_list(replies: Replies) -> list[Reply]:

@@ -89,7 +89,8 @@ class MenuCommand:
 class Outcome:
     """What handling one update produced, for the engine to carry out."""
 
-    replies: list[Reply] = field(default_factory=list)
+    replies: list[Reply] = field(default_factory=list)  # to the chat the update came from
+    queued: list[Reply] = field(default_factory=list)  # to other chats: already in the outbox
     alert: str | None = None  # a short notice on the pressed button (answerCallbackQuery)
     menus: dict[int, list[MenuCommand]] = field(default_factory=dict)  # chat id -> menu
     duplicate: bool = False

@@ -30,7 +30,8 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     max_text_length: int = 4096
     polling_timeout: int = 30
-    max_upload_bytes: int = 10 * 1024 * 1024  # Telegram lets bots download up to 20 MB
+    max_upload_bytes: int = 10 * 1024 * 1024  # sealed application forms
+    document_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)  # bots download ≤ 20 MB
 
     @field_validator("admin_ids", mode="before")
     @classmethod

@@ -454,3 +454,8 @@ class Reminder(Base):
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
     note: Mapped[str] = mapped_column(String(256), default="")
+
+
+# Feature models live beside their queries; importing them here puts every table in
+# Base.metadata for Alembic and the tests.
+from storage import documents_models, events_models, meetings_models  # noqa: E402, F401

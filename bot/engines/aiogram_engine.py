@@ -27,6 +27,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from bot.app import App
+from bot.engines.aiogram_transport import AiogramTransport
 from bot.engines.common import (
     ALLOWED_UPDATES,
     WEBHOOK_PATH,
@@ -61,10 +62,17 @@ class AiogramEngine(TelegramEngine):
         """Polls, or serves the webhook when WEBHOOK_URL is set, until `stop()` or a signal."""
         with self.signals(handle_signals):
             await self.set_menus()
-            if self.app.settings.webhook_url:
-                await self._serve_webhook()
-            else:
-                await self._poll()
+            async with self.delivering():
+                await self._receive()
+
+    async def _receive(self) -> None:
+        if self.app.settings.webhook_url:
+            await self._serve_webhook()
+        else:
+            await self._poll()
+
+    async def open_transport(self) -> AiogramTransport:
+        return AiogramTransport.connect(self.token, self.app.settings.telegram_api_url)
 
     async def close(self) -> None:
         await self.bot.session.close()

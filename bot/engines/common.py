@@ -12,10 +12,11 @@ import contextlib
 import logging
 import signal
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any, Protocol
 
 from bot.app import App
+from bot.delivery.transport import Transport
 from bot.i18n import SUPPORTED
 from bot.protocol import (
     Button,
@@ -31,6 +32,11 @@ from bot.protocol import (
 from storage.models import Role
 
 log = logging.getLogger(__name__)
+
+
+class ClosingTransport(Transport, Protocol):
+    async def close(self) -> None: ...
+
 
 CAPTION_LIMIT = 1024  # characters Telegram allows in a document's caption
 COMMAND_DESCRIPTION_LIMIT = 256
@@ -121,6 +127,22 @@ class TelegramEngine(ABC):
         """Makes `run()` finish the updates in hand and return (SIGTERM and SIGINT do this)."""
         self._stop.set()
 
+    @contextlib.asynccontextmanager
+    async def delivering(self) -> AsyncIterator[None]:
+        """The outbox worker and the reminders run while the engine does; stopping drains
+        the sends under way, so a SIGTERM sends nothing twice."""
+        transport = await self.open_transport()
+        await self.app.delivery.start(transport)
+        try:
+            yield
+        finally:
+            await self.app.delivery.stop()
+            await transport.close()
+
+    @abstractmethod
+    async def open_transport(self) -> ClosingTransport:
+        """The outbox's own connection to the Bot API."""
+
     @contextlib.contextmanager
     def signals(self, enabled: bool) -> Iterator[None]:
         """While running, SIGTERM (a platform stopping the process) and SIGINT call `stop()`."""
@@ -149,6 +171,8 @@ class TelegramEngine(ABC):
                 log.warning("send to chat %s failed: %s", target, type(error).__name__)
         for menu_chat, menu in outcome.menus.items():
             await self._set_chat_menu(menu_chat, menu)
+        if outcome.queued:
+            self.app.delivery.wake()
 
     async def _send(self, reply: Reply, chat_id: int) -> None:
         if reply.file is None:

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.app import App
+from bot.delivery.console import ConsoleTransport
 from bot.protocol import Button, Incoming, IncomingFile, Outcome, Reply, Sender, parse_command
 from bot.services.roles import grant_role
+from storage import outbox
 from storage.models import Role
 
+SETTLE_STEP = 0.05  # seconds
 CONSOLE_USER_IDS = {role: 1000 + index for index, role in enumerate(Role)}
 BANNER = (
     "DTPC-NMI bot console — you are {role} (user {user_id}). Type a command (/start, /help),\n"
@@ -41,8 +44,26 @@ class ConsoleEngine:
         self.message_id = 0
 
     async def run(self) -> None:
+        """Chats until end of input; the outbox prints what it would send to others meanwhile."""
         await self._take_role()
         self._print(BANNER.format(role=self.role.value, user_id=self.user_id))
+        await self.app.delivery.start(ConsoleTransport(self.stdout))
+        try:
+            await self._chat()
+            await self._settle()
+        finally:
+            await self.app.delivery.stop()
+
+    async def _settle(self, seconds: float = 5.0) -> None:
+        """At the end of input, gives the outbox a moment to print what is still queued."""
+        for _ in range(int(seconds / SETTLE_STEP)):
+            async with self.app.sessions() as session:
+                if not (await outbox.counts(session)).open:
+                    return
+            self.app.delivery.wake()
+            await asyncio.sleep(SETTLE_STEP)
+
+    async def _chat(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             if self.stdin.isatty():
@@ -52,7 +73,10 @@ class ConsoleEngine:
                 return
             incoming = self._parse(line.strip())
             if incoming is not None:
-                self._show(await self.app.dispatcher.handle(incoming))
+                outcome = await self.app.dispatcher.handle(incoming)
+                self._show(outcome)
+                if outcome.queued:
+                    self.app.delivery.wake()
 
     async def _take_role(self) -> None:
         if self.role is Role.GUEST:
@@ -97,15 +121,14 @@ class ConsoleEngine:
             self._print(f"[menu of {chat_id}: {' '.join('/' + c.command for c in menu)}]")
 
     def _show_reply(self, reply: Reply) -> None:
-        to_me = reply.chat_id in (None, self.sender.chat_id)
-        prefix = "" if to_me else f"→ chat {reply.chat_id}: "
+        """A reply to this chat; messages to others come through the outbox's transport."""
         marks = "(edited) " if reply.edit else ""
         marks += "[protected] " if reply.protect else ""
-        self._print(f"{prefix}{marks}{reply.text}")
+        self._print(f"{marks}{reply.text}")
         if reply.file is not None:
             size = len(reply.file.content) if reply.file.content is not None else "?"
             self._print(f"  [file: {reply.file.name}, {size} bytes]")
-        if to_me and reply.buttons:
+        if reply.buttons:
             self.message_id += 1
             self.buttons = [button for row in reply.buttons for button in row]
             for number, button in enumerate(self.buttons, 1):

@@ -28,6 +28,7 @@ from bot.engines.common import (
     incoming_message,
     incoming_press,
 )
+from bot.engines.ptb_transport import PtbTransport
 from bot.protocol import MenuCommand, OutgoingFile
 
 log = logging.getLogger(__name__)
@@ -59,12 +60,16 @@ class PtbEngine(TelegramEngine):
             await self.application.initialize()
             await self.set_menus()
             await self.application.start()
-            try:
-                await self._receive()
-                self.ready.set()
-                await self._stop.wait()
-            finally:
-                await self._finish()
+            async with self.delivering():
+                try:
+                    await self._receive()
+                    self.ready.set()
+                    await self._stop.wait()
+                finally:
+                    await self._finish()  # the updates in hand, before the outbox drains
+
+    async def open_transport(self) -> PtbTransport:
+        return await PtbTransport.connect(self.token, self.app.settings.telegram_api_url)
 
     async def close(self) -> None:
         await self.application.shutdown()

@@ -11,6 +11,7 @@ from bot.charter import membership as rules
 from bot.charter.membership import Discipline
 from bot.errors import DomainError
 from bot.i18n import N_
+from bot.services import seats
 from storage import audit, membership, people, units
 from storage.models import (
     DisciplineRecord,
@@ -45,6 +46,7 @@ async def set_tier(
     if unit.tier == tier:
         raise DomainError(N_("The unit already has this tier."))
     previous, unit.tier, unit.tier_since = unit.tier, tier, now.date()
+    await seats.reconcile(session, now)  # art. 19: a unit that is no longer a director loses seats
     await audit.record(
         session, now, actor_id, "unit.tier", f"unit:{unit.id}", before=previous, after=tier
     )
@@ -236,4 +238,5 @@ async def _depart(
             if person is not None:
                 former.append(person)
     await audit.record(session, now, actor_id, f"unit.{status}", f"unit:{unit.id}")
+    await seats.reconcile(session, now)  # its seats on the joint meeting end too
     return Departure(unit, former)

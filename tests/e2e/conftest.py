@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from bot.app import App
+from bot.clock import SystemClock
 from bot.engines.aiogram_engine import AiogramEngine
 from bot.engines.common import TelegramEngine
 from bot.engines.ptb_engine import PtbEngine
@@ -75,6 +76,12 @@ class Engines:
     async def stop_all(self) -> None:
         for engine in list(self.running):
             await self.stop(engine)
+
+
+@pytest.fixture
+def clock() -> SystemClock:
+    """Engines run the outbox worker, which paces sends by the clock: time flows here."""
+    return SystemClock()
 
 
 @pytest.fixture

@@ -31,6 +31,8 @@ async def test_start_fits_the_role_and_sets_the_menu(make_app: MakeApp) -> None:
         "language",
         "cancel",
         "join",
+        "events",
+        "docs",
     ]
     await admin.send("/start")
     assert "signed in as the secretariat" in admin.text

@@ -83,7 +83,9 @@ class ChatClient:
         return self._remember(await self.app.dispatcher.handle(incoming))
 
     def _remember(self, outcome: Outcome) -> Outcome:
-        self.last = outcome
+        # What the update sent to other chats (queued in the outbox) is shown with the rest.
+        replies = [*outcome.replies, *outcome.queued]
+        self.last = outcome = replace(outcome, replies=replies, queued=[])
         for reply in self.replies:
             if reply.buttons:
                 self._buttons_message = reply

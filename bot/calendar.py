@@ -1,0 +1,71 @@
+"""Calendar files (RFC 5545, built with `icalendar`) that land right in any calendar app.
+
+Times carry the event's own time zone (a TZID with its VTIMEZONE), so Outlook, Google,
+Apple and the rest show the event at the right moment wherever the reader is. The UID is
+stable and SEQUENCE grows with each change, so a newer file updates the entry, and a
+cancellation (METHOD:CANCEL) removes it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+PRODID = "-//DTPC-NMI//member bot//EN"
+UID_DOMAIN = "dtpc-nmi.bot"
+LINK = re.compile(r"https?://\S+")
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """What a calendar needs to know about an event."""
+
+    event_id: int
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    place: str
+    sequence: int = 0
+
+
+def event_uid(event_id: int) -> str:
+    return f"event-{event_id}@{UID_DOMAIN}"
+
+
+def ics(entry: CalendarEntry, stamp: datetime, *, cancelled: bool = False) -> bytes:
+    """The .ics file of one event; `cancelled` makes it remove the entry instead."""
+    calendar = Calendar.new(prodid=PRODID, method="CANCEL" if cancelled else "PUBLISH")
+    calendar.add_component(_vevent(entry, stamp, cancelled))
+    zone = ZoneInfo(entry.timezone)
+    first = entry.starts_at.astimezone(zone).date() - timedelta(days=366)
+    last = entry.ends_at.astimezone(zone).date() + timedelta(days=366)
+    calendar.add_missing_timezones(first_date=first, last_date=last)
+    return calendar.to_ical()
+
+
+def file_name(entry: CalendarEntry) -> str:
+    return f"event-{entry.event_id}.ics"
+
+
+def _vevent(entry: CalendarEntry, stamp: datetime, cancelled: bool) -> Event:
+    zone = ZoneInfo(entry.timezone)
+    link = LINK.search(entry.place)
+    event = Event.new(
+        uid=event_uid(entry.event_id),
+        summary=entry.title,
+        description=entry.description or None,
+        start=entry.starts_at.astimezone(zone),
+        end=entry.ends_at.astimezone(zone),
+        location=entry.place,
+        url=link.group(0) if link else None,
+        sequence=entry.sequence,
+        stamp=stamp,
+    )
+    event.add("STATUS", "CANCELLED" if cancelled else "CONFIRMED")
+    return event

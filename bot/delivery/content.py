@@ -1,0 +1,48 @@
+"""A `Reply` as outbox rows and back: text, buttons, file, protection."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from bot.protocol import Button, OutgoingFile, Reply
+from storage.models import OutboxMessage
+
+CAPTION_LIMIT = 1024  # Telegram's limit on a file's caption, the tightest platform we serve
+
+
+def parts(reply: Reply) -> list[Reply]:
+    """One message per send: a file whose text is too long for a caption goes as the text
+    first, then the file with the buttons, so the pace counts each send."""
+    if reply.file is None or len(reply.text) <= CAPTION_LIMIT:
+        return [reply]
+    return [replace(reply, file=None, buttons=()), replace(reply, text="")]
+
+
+def columns(reply: Reply) -> dict[str, Any]:
+    """The outbox columns that hold `reply` (its `chat_id` and `edit` do not apply)."""
+    file = reply.file
+    return {
+        "text": reply.text,
+        "buttons": [[_button(b) for b in row] for row in reply.buttons],
+        "file_name": file.name if file else None,
+        "file_content": file.content if file else None,
+        "file_id": file.file_id if file else None,
+        "protect": reply.protect,
+    }
+
+
+def reply_of(row: OutboxMessage) -> Reply:
+    """The reply an outbox row holds, addressed to its chat."""
+    file = None
+    if row.file_name is not None:
+        file = OutgoingFile(row.file_name, row.file_content, row.file_id)
+    buttons = tuple(tuple(Button(**b) for b in line) for line in row.buttons)
+    return Reply(row.text, buttons, file, protect=row.protect, chat_id=row.chat_id)
+
+
+def _button(button: Button) -> dict[str, str]:
+    if button.url is not None:
+        return {"label": button.label, "url": button.url}
+    assert button.data is not None
+    return {"label": button.label, "data": button.data}

@@ -1,0 +1,103 @@
+"""Messages the delivery machinery itself writes: progress, final reports, notes to staff."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+
+from babel.dates import format_timedelta
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery.content import columns
+from bot.i18n import N_, Catalogs, Translator
+from bot.protocol import Reply
+from storage import outbox, people
+from storage.models import Person, Role
+
+PROGRESS = N_(
+    "Sending “{title}”: {sent} sent, {failed} failed, {blocked} blocked, of {total}. "
+    "About {left} left."
+)
+FINISHED = N_(
+    "“{title}” is delivered: {sent} sent, {failed} failed, {blocked} blocked, of {total}."
+)
+UNKNOWN = N_("{unknown} were being sent when the bot stopped, so they may have arrived twice.")
+UNREACHABLE = N_("Not reachable, they blocked the bot: {names}.")
+AND_MORE = N_("{names} and {more} more")
+BLOCKED_ONE = N_(
+    "{name} has blocked the bot, so a message to them was not delivered. Nothing more is "
+    "sent to them until they write to the bot again."
+)
+NAMES_SHOWN = 20
+
+
+def progress_text(t: Translator, title: str, counts: outbox.Counts, seconds: float) -> str:
+    left = format_timedelta(timedelta(seconds=max(seconds, 1)), locale=t.locale)
+    return t(PROGRESS).format(title=title, left=left, **_figures(counts))
+
+
+def final_text(t: Translator, title: str, counts: outbox.Counts, names: Sequence[str]) -> str:
+    """The closing figures; unreachable people by name, so the secretariat can follow up."""
+    lines = [t(FINISHED).format(title=title, **_figures(counts))]
+    if counts.unknown:
+        lines.append(t(UNKNOWN).format(unknown=counts.unknown))
+    if names:
+        shown = ", ".join(names[:NAMES_SHOWN])
+        if counts.blocked > NAMES_SHOWN:
+            shown = t(AND_MORE).format(names=shown, more=counts.blocked - NAMES_SHOWN)
+        lines.append(t(UNREACHABLE).format(names=shown))
+    return "\n".join(lines)
+
+
+def _figures(counts: outbox.Counts) -> dict[str, int]:
+    return {
+        "sent": counts.sent + counts.unknown,
+        "failed": counts.failed,
+        "blocked": counts.blocked,
+        "total": counts.total,
+    }
+
+
+async def names_of(session: AsyncSession, chat_ids: Sequence[int]) -> list[str]:
+    """How the people behind these chats are called (the chat id for anyone unknown)."""
+    query = select(Person.chat_id, Person.display_name).where(Person.chat_id.in_(chat_ids))
+    known = {chat: name for chat, name in (await session.execute(query)).all() if name}
+    return [known.get(chat, str(chat)) for chat in chat_ids]
+
+
+async def tell_secretariat(
+    session: AsyncSession,
+    catalogs: Catalogs,
+    render: Callable[[Translator], str],
+    *,
+    purpose: str,
+    dedup_key: str,
+    now: datetime,
+) -> None:
+    """Queues a note to every secretariat member, each in their own language, once per key."""
+    for person in await people.with_roles(session, [Role.SECRETARIAT]):
+        t = catalogs.for_person(person.locale, person.language_code)
+        await outbox.add(
+            session,
+            person.chat_id,
+            columns(Reply(render(t))),
+            purpose=purpose,
+            now=now,
+            dedup_key=f"{dedup_key}:{person.chat_id}",
+        )
+
+
+async def report_blocked(
+    session: AsyncSession, catalogs: Catalogs, chat_id: int, now: datetime
+) -> None:
+    """Tells the secretariat that someone blocked the bot (broadcasts report it at the end)."""
+    name = (await names_of(session, [chat_id]))[0]
+    await tell_secretariat(
+        session,
+        catalogs,
+        lambda t: t(BLOCKED_ONE).format(name=name),
+        purpose="blocked",
+        dedup_key=f"blocked:{chat_id}:{int(now.timestamp())}",
+        now=now,
+    )

@@ -1,0 +1,71 @@
+"""Delivery in a running bot: the outbox worker and the reminder scheduler, started and
+stopped together by the engine that provides the transport."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.transport import Transport
+from bot.delivery.worker import OutboxWorker
+from bot.i18n import Catalogs
+from bot.reminders.kinds import reminder_kinds
+from bot.reminders.scheduler import build_scheduler, stop_scheduler
+from bot.reminders.sweep import ReminderRuntime
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Delivery:
+    """One process's delivery: the shared rate limiter, the outbox worker, the scheduler."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        catalogs: Catalogs,
+        settings: Settings,
+        clock: Clock,
+    ) -> None:
+        self.sessions, self.catalogs = sessions, catalogs
+        self.settings, self.clock = settings, clock
+        self.limiter = RateLimiter(settings.send_rate, settings.per_chat_interval)
+        self.worker: OutboxWorker | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self._jobs: ReminderRuntime | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self, transport: Transport) -> None:
+        """Starts delivering through `transport` and firing reminders."""
+        self.worker = OutboxWorker(
+            self.sessions, transport, self.limiter, self.settings, self.clock, self.catalogs
+        )
+        self._task = asyncio.create_task(self.worker.run(), name="outbox-worker")
+        self._jobs = ReminderRuntime(
+            self.sessions, self.catalogs, self.clock, self.settings, reminder_kinds()
+        )
+        self.scheduler = build_scheduler(self._jobs)
+        self.scheduler.start()
+        jobs = ", ".join(job.id for job in self.scheduler.get_jobs())
+        log.info("delivery started: worker %s; jobs %s", self.worker.name, jobs)
+
+    def wake(self) -> None:
+        """Call after committing outbox rows, so they go now rather than at the next poll."""
+        if self.worker is not None:
+            self.worker.wake()
+
+    async def stop(self) -> None:
+        """Stops the jobs, then drains the worker: sends under way finish and are recorded."""
+        if self.scheduler is not None and self._jobs is not None:
+            # A job left running would use the database after the app has closed it.
+            await stop_scheduler(self.scheduler, self._jobs, self.settings.delivery_drain_timeout)
+            self.scheduler = None
+        if self.worker is not None and self._task is not None:
+            self.worker.stop()
+            await self._task
+            self.worker, self._task = None, None

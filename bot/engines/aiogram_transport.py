@@ -1,0 +1,168 @@
+"""The outbox's transport over aiogram, and the pacing of the engine's own replies.
+
+The transport has a `Bot` (and HTTP connection pool) of its own, so a broadcast never queues
+in front of an interactive reply on the same connections. The engine's bot gets
+`PacedRequests`, which books each of its sends in the shared rate limiter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import (
+    ClientDecodeError,
+    TelegramAPIError,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
+from aiogram.methods import (
+    CopyMessage,
+    EditMessageText,
+    ForwardMessage,
+    Response,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    TelegramMethod,
+)
+from aiogram.methods.base import TelegramType
+from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
+from aiohttp import ClientConnectorError
+
+from bot.clock import Clock
+from bot.delivery.content import CAPTION_LIMIT
+from bot.delivery.ratelimit import RateLimiter
+from bot.delivery.transport import Blocked, DeliveryError, Permanent, RetryAfter, Transient
+from bot.protocol import Reply
+
+PACED = (SendMessage, SendDocument, SendPhoto, CopyMessage, ForwardMessage, EditMessageText)
+
+
+class AiogramTransport:
+    """Sends outbox messages through the Telegram Bot API with aiogram."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    @classmethod
+    def connect(cls, token: str, api_url: str) -> AiogramTransport:
+        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+        return cls(Bot(token, session=session, default=DefaultBotProperties(parse_mode=None)))
+
+    async def close(self) -> None:
+        await self.bot.session.close()
+
+    async def send(self, chat_id: int, reply: Reply) -> int:
+        try:
+            return await self._send(chat_id, reply)
+        except (TelegramAPIError, ClientDecodeError) as error:
+            raise delivery_error(error, chat_id) from error
+
+    async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
+        try:
+            await self.bot.edit_message_text(
+                text=reply.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=_markup(reply),
+            )
+        except (TelegramAPIError, ClientDecodeError) as error:
+            raise delivery_error(error, chat_id) from error
+
+    async def _send(self, chat_id: int, reply: Reply) -> int:
+        markup, protect = _markup(reply), reply.protect
+        if reply.file is None:
+            message = await self.bot.send_message(
+                chat_id, reply.text, reply_markup=markup, protect_content=protect
+            )
+            return message.message_id
+        if len(reply.text) > CAPTION_LIMIT:  # the outbox splits these (content.parts)
+            raise Permanent("caption longer than Telegram allows")
+        document = reply.file.file_id or BufferedInputFile(
+            reply.file.content or b"", reply.file.name
+        )
+        message = await self.bot.send_document(
+            chat_id,
+            document,
+            caption=reply.text or None,
+            reply_markup=markup,
+            protect_content=protect,
+        )
+        return message.message_id
+
+
+def delivery_error(error: TelegramAPIError | ClientDecodeError, chat_id: int) -> DeliveryError:
+    """Maps aiogram's errors on the transport's typed errors."""
+    if isinstance(error, TelegramRetryAfter):
+        # Telegram does not say whether the limit is the chat's or the bot's; the worker
+        # treats it as the chat's unless many chats are refused at once (ratelimit.is_storm).
+        return RetryAfter(error.retry_after, chat_id, str(error))
+    if isinstance(error, TelegramForbiddenError):
+        return Blocked(error.message)
+    if isinstance(error, TelegramEntityTooLarge | TelegramMigrateToChat):
+        return Permanent(error.message)
+    if isinstance(error, TelegramNetworkError):
+        # A refused connection never reached Telegram; a timeout or a dropped one may have.
+        reached = not isinstance(error.__cause__, ClientConnectorError)
+        return Transient(error.message, maybe_delivered=reached)
+    if isinstance(error, ClientDecodeError):
+        return Transient(error.message, maybe_delivered=True)
+    if isinstance(error, TelegramServerError | TelegramUnauthorizedError):
+        # A token being rotated is the setup's fault, not the message's: retry it.
+        return Transient(error.message)
+    return Permanent(error.message)
+
+
+def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    rows = [
+        [InlineKeyboardButton(text=b.label, callback_data=b.data, url=b.url) for b in row]
+        for row in reply.buttons
+    ]
+    return InlineKeyboardMarkup(inline_keyboard=rows)
+
+
+class PacedRequests(BaseRequestMiddleware):
+    """Books the engine's own sends in the outbox's rate limiter as urgent.
+
+    A reply to a person takes the next overall slot, ahead of the broadcast's next send,
+    instead of tripping Telegram's limit; callback answers are not paced at all.
+    Install with `engine.bot.session.middleware(PacedRequests(limiter, clock))`.
+    """
+
+    def __init__(
+        self,
+        limiter: RateLimiter,
+        clock: Clock,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limiter, self.clock, self._sleep = limiter, clock, sleep
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[TelegramType],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        chat_id = getattr(method, "chat_id", None)
+        if isinstance(method, PACED) and isinstance(chat_id, int):
+            now = self.limiter.at(self.clock.now())
+            slot = self.limiter.book(chat_id, now, urgent=True)
+            if slot > now:
+                await self._sleep(slot - now)
+        return await make_request(bot, method)

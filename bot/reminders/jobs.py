@@ -1,0 +1,60 @@
+"""The features' periodic jobs. Each runs under an advisory lock (one instance does it) and
+queues what it has to say in the outbox, in the same transaction as the change it makes.
+
+- `membership`, daily at 09:00 and at start: notices whose 30 days ran out end the
+  membership (art. 16(1)); units near two years without participation are warned, and past
+  it withdrawn (art. 16(2)).
+- `documents`, every sweep interval: drafts whose publication time came are released to their
+  audience and announced (art. 14(4)).
+- `terms`, daily at 09:00 and at start: term-end reminders to the secretariat (art. 12).
+
+The reminder sweep and the recurring duties (art. 27, art. 33) are in `scheduler.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.delivery import api
+from bot.protocol import Reply
+from bot.reminders.sweep import ReminderRuntime
+from bot.services import announcements, documents, seats
+from storage import reminders
+
+Job = Callable[[AsyncSession, ReminderRuntime, datetime], Awaitable[list[Reply]]]
+
+
+async def membership(session: AsyncSession, rt: ReminderRuntime, now: datetime) -> list[Reply]:
+    return await announcements.daily_membership(session, rt.catalogs, now)
+
+
+async def release_documents(
+    session: AsyncSession, rt: ReminderRuntime, now: datetime
+) -> list[Reply]:
+    return await documents.release_due_embargoes(session, rt.catalogs, now)
+
+
+async def term_reminders(session: AsyncSession, rt: ReminderRuntime, now: datetime) -> list[Reply]:
+    await seats.schedule_term_reminders(session, now, ZoneInfo(rt.settings.timezone))
+    return []
+
+
+JOBS: dict[str, Job] = {
+    "membership": membership,
+    "documents": release_documents,
+    "terms": term_reminders,
+}
+
+
+async def run_job(rt: ReminderRuntime, name: str) -> None:
+    """Runs one job on one instance; its messages go out only if its changes commit."""
+    async with rt.sessions() as session, session.begin():
+        if not await reminders.try_lock(session, f"job:{name}"):
+            return
+        now = rt.clock.now()
+        for reply in await JOBS[name](session, rt, now):
+            await api.notify(session, reply, purpose=f"job:{name}", now=now)

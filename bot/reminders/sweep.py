@@ -1,0 +1,150 @@
+"""Fires due reminders: decides late ones, renders, queues into the outbox, all at once.
+
+A reminder is claimed (`done`), rendered for each recipient and queued in the outbox in one
+transaction: either it is queued exactly once, or it stays pending for the next sweep.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.clock import Clock
+from bot.delivery import api, reports
+from bot.i18n import N_, Catalogs, Translator
+from bot.reminders.kinds import Firing, ReminderKind
+from bot.reminders.policy import Decision, late_decision
+from bot.settings import Settings
+from storage import people, reminders
+from storage.models import Person, Reminder
+
+log = logging.getLogger(__name__)
+
+TOO_LATE = N_(
+    "A reminder was not sent because it was too late by the time the bot could send it: "
+    "{kind}, due {due}."
+)
+
+
+@dataclass(frozen=True)
+class ReminderRuntime:
+    """What the reminder jobs need; built by the composition root."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    catalogs: Catalogs
+    clock: Clock
+    settings: Settings
+    kinds: dict[str, ReminderKind]
+    running: set[asyncio.Task[Any]] = field(default_factory=set)  # jobs under way
+
+    @contextmanager
+    def job(self) -> Iterator[None]:
+        """Marks the current task as a job under way, so stopping can wait for it:
+        APScheduler's asyncio executor cancels running jobs when it shuts down."""
+        task = asyncio.current_task()
+        assert task is not None
+        self.running.add(task)
+        try:
+            yield
+        finally:
+            self.running.discard(task)
+
+
+async def fire_due(rt: ReminderRuntime) -> int:
+    """Fires every due reminder, a chunk per transaction; returns how many were taken."""
+    fired, chunk = 0, rt.settings.reminder_batch_size
+    while True:
+        async with rt.sessions() as session, session.begin():
+            now = rt.clock.now()
+            due = await reminders.claim_due(session, now, chunk)
+            for reminder in due:
+                await _fire_isolated(session, rt, reminder, now)
+        fired += len(due)
+        if len(due) < chunk:
+            return fired
+
+
+async def _fire_isolated(
+    session: AsyncSession, rt: ReminderRuntime, reminder: Reminder, now: datetime
+) -> None:
+    """Fires one reminder in a savepoint, so that one broken renderer cannot hold up the
+    rest of the chunk forever: its reminder is dropped with the error, the others go."""
+    try:
+        async with session.begin_nested():
+            await _fire(session, rt, reminder, now)
+    except (SQLAlchemyError, LookupError, ValueError, TypeError) as error:
+        log.exception("reminder %s (%s) failed", reminder.id, reminder.kind)
+        reminders.drop(reminder, f"failed: {type(error).__name__}")
+
+
+async def _fire(
+    session: AsyncSession, rt: ReminderRuntime, reminder: Reminder, now: datetime
+) -> None:
+    kind = rt.kinds.get(reminder.kind)
+    if kind is None:
+        log.error("reminder %s has unknown kind %r", reminder.id, reminder.kind)
+        reminders.drop(reminder, "unknown kind")
+        return
+    decision = late_decision(reminder.due_at, now, kind.late, reminder.expires_at)
+    if decision is Decision.TOO_LATE:
+        reminders.drop(reminder, "too late")
+        await _tell_too_late(session, rt, reminder, kind, now)
+        return
+    late = decision is Decision.SEND_LATE
+    queued = 0
+    for chat_id, t in await _recipients(session, rt, reminder):
+        reply = await kind.render(Firing(session, reminder, t, now, late))
+        if reply is not None:
+            queued += await api.notify(
+                session,
+                replace(reply, chat_id=chat_id),
+                purpose=f"reminder:{kind.name}",
+                now=now,
+                dedup_key=f"reminder:{reminder.id}:{chat_id}",
+            )
+    if not queued:
+        reminders.drop(reminder, "obsolete")
+
+
+async def _recipients(
+    session: AsyncSession, rt: ReminderRuntime, reminder: Reminder
+) -> list[tuple[int, Translator]]:
+    """The chats to send to, each with its language: the person, the chat, or a role."""
+    catalogs = rt.catalogs
+    if reminder.person_id is not None:
+        person = await session.get(Person, reminder.person_id)
+        return [(person.chat_id, _translator(catalogs, person))] if person else []
+    if reminder.chat_id is not None:
+        return [(reminder.chat_id, catalogs.translator(rt.settings.default_locale))]
+    assert reminder.role is not None
+    holders = await people.with_roles(session, [reminder.role])
+    return [(person.chat_id, _translator(catalogs, person)) for person in holders]
+
+
+def _translator(catalogs: Catalogs, person: Person) -> Translator:
+    return catalogs.for_person(person.locale, person.language_code)
+
+
+async def _tell_too_late(
+    session: AsyncSession,
+    rt: ReminderRuntime,
+    reminder: Reminder,
+    kind: ReminderKind,
+    now: datetime,
+) -> None:
+    await reports.tell_secretariat(
+        session,
+        rt.catalogs,
+        lambda t: t(TOO_LATE).format(kind=t(kind.label), due=t.datetime(reminder.due_at)),
+        purpose="reminder-dropped",
+        dedup_key=f"reminder:{reminder.id}:too-late",
+        now=now,
+    )

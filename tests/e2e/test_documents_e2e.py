@@ -1,0 +1,34 @@
+"""Confidential documents over the Bot API, on both engines: protect_content where it must be."""
+
+from __future__ import annotations
+
+from bot.charter.documents import Audience, Level
+from bot.engines.common import TelegramEngine
+from tests.e2e.conftest import TelegramUser
+from tests.integration.test_documents import add_document
+from tests.support.factories import make_unit
+from tests.support.fake_bot_api import FakeBotApi
+
+MEMBER, GUEST = 71001, 71002
+
+
+async def test_protect_content_on_every_non_public_send(
+    api: FakeBotApi, engine: TelegramEngine
+) -> None:
+    """Art. 14(4): a members' document goes protected, a public one not; a guest gets none."""
+    app, now = engine.app, engine.app.clock.now()
+    async with app.sessions() as session, session.begin():
+        await make_unit(session, now, 1, contact_telegram_id=MEMBER)
+    confidential = await add_document(app, now, "内部资料", Audience(Level.MEMBERS))
+    public = await add_document(app, now, "公开资料", Audience(Level.PUBLIC))
+
+    member = TelegramUser(api, MEMBER)
+    sent = await member.send(f"/start doc_{confidential}", reply="sendDocument")
+    assert sent.params["protect_content"] is True
+    sent = await member.send(f"/start doc_{public}", reply="sendDocument")
+    assert not sent.params.get("protect_content")
+
+    guest = TelegramUser(api, GUEST)
+    refused = await guest.send(f"/start doc_{confidential}")
+    assert "内部资料" not in refused.params["text"]  # the title is not revealed
+    assert not api.calls_of("sendDocument", guest.to_me)

@@ -40,7 +40,12 @@ class ReminderKind:
 def reminder_kinds() -> dict[str, ReminderKind]:
     """Every kind the bot fires; each feature adds its own kinds to this list."""
     from bot.reminders import obligations
-    from bot.services import events, meetings
+    from bot.services import events, meetings, membership
 
-    every = [*obligations.kinds(), *events.reminder_kinds(), *meetings.reminder_kinds()]
+    every = [
+        *obligations.kinds(),
+        *events.reminder_kinds(),
+        *meetings.reminder_kinds(),
+        *membership.reminder_kinds(),
+    ]
     return {kind.name: kind for kind in every}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,8 +11,10 @@ from bot.charter import membership as rules
 from bot.charter.membership import Discipline
 from bot.errors import DomainError
 from bot.i18n import N_
+from bot.protocol import Reply
+from bot.reminders.kinds import Firing, ReminderKind
 from bot.services import seats
-from storage import audit, membership, people, units
+from storage import audit, membership, people, reminders, units
 from storage.models import (
     DisciplineRecord,
     Participation,
@@ -25,6 +27,9 @@ from storage.models import (
 )
 
 NOT_FOUND = N_("No such unit.")
+WITHDRAWAL_DUE = "withdrawal_due"
+WITHDRAWAL_REMINDER_DAYS = 7
+REMINDER_TIME = time(1, 0, tzinfo=UTC)  # 09:00 in Beijing
 HAS_LEFT = N_("This unit is no longer a member.")
 
 
@@ -115,7 +120,9 @@ async def request_withdrawal(
         effective_on=rules.withdrawal_effective_on(now.date()),
     )
     session.add(withdrawal)
+    await session.flush()
     unit.status = UnitStatus.WITHDRAWING
+    await _remind_before_leaving(session, unit, withdrawal, now)
     await audit.record(
         session,
         now,
@@ -125,6 +132,43 @@ async def request_withdrawal(
         effective_on=str(withdrawal.effective_on),
     )
     return withdrawal
+
+
+async def _remind_before_leaving(
+    session: AsyncSession, unit: Unit, withdrawal: Withdrawal, now: datetime
+) -> None:
+    """The unit's contacts are reminded a week before the notice takes effect (art. 16(1))."""
+    day = withdrawal.effective_on - timedelta(days=WITHDRAWAL_REMINDER_DAYS)
+    for contact in await units.contacts_of(session, unit.id):
+        if contact.person_id is None:
+            continue
+        await reminders.schedule(
+            session,
+            kind=WITHDRAWAL_DUE,
+            person_id=contact.person_id,
+            due_at=max(now, datetime.combine(day, REMINDER_TIME)),
+            expires_at=datetime.combine(withdrawal.effective_on, REMINDER_TIME),
+            dedup_key=f"withdrawal:{withdrawal.id}:{contact.person_id}",
+            payload={"unit_id": unit.id, "effective_on": withdrawal.effective_on.isoformat()},
+            now=now,
+        )
+
+
+async def _render_withdrawal_due(firing: Firing) -> Reply | None:
+    """None once the notice was taken back or the unit has left: the reminder is obsolete."""
+    unit = await units.get(firing.session, firing.reminder.payload["unit_id"])
+    if unit is None or unit.status is not UnitStatus.WITHDRAWING:
+        return None
+    text = firing.t(
+        "{unit} leaves the center on {day}. To stay, take the notice back with /withdraw."
+    )
+    return Reply(text.format(unit=unit.name, day=firing.reminder.payload["effective_on"]))
+
+
+def reminder_kinds() -> list[ReminderKind]:
+    """This feature's reminder kinds, for bot.reminders.kinds.reminder_kinds()."""
+    label = N_("reminder that a withdrawal takes effect")
+    return [ReminderKind(WITHDRAWAL_DUE, label, _render_withdrawal_due)]
 
 
 async def take_back_withdrawal(

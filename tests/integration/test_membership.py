@@ -6,13 +6,16 @@ import io
 
 import openpyxl
 import pytest
+from sqlalchemy import select
 
 from bot.app import App
 from bot.errors import DomainError
+from bot.reminders.kinds import reminder_kinds
+from bot.reminders.sweep import ReminderRuntime, fire_due
 from bot.services import contacts
 from bot.services.announcements import daily_membership
 from storage import units
-from storage.models import UnitStatus
+from storage.models import OutboxMessage, UnitStatus
 from tests.conftest import ADMIN_ID, MakeApp
 from tests.integration.test_join import APPLICANT, fill_form
 from tests.support.chat import ChatClient
@@ -246,3 +249,39 @@ async def test_audit_shows_the_units_history(make_app: MakeApp, clock: FakeClock
     await admin.press("Make deputy-director unit")
     await admin.send(f"/audit {credit_code(80)}")
     assert "unit.tier" in admin.text and "after=deputy_director" in admin.text
+
+
+async def fire_reminders(app: App) -> list[str]:
+    """Runs the reminder sweep once; returns the texts it queued in the outbox."""
+    runtime = ReminderRuntime(
+        app.sessions, app.catalogs, app.clock, app.settings, reminder_kinds()
+    )
+    async with app.sessions() as session:
+        before = {row.id for row in await session.scalars(select(OutboxMessage))}
+    await fire_due(runtime)
+    async with app.sessions() as session:
+        rows = await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        return [row.text for row in rows if row.id not in before]
+
+
+async def test_reminded_a_week_before_the_withdrawal_takes_effect(
+    make_app: MakeApp, clock: FakeClock
+) -> None:
+    app = await make_app()
+    async with app.sessions() as session, session.begin():
+        await make_unit(session, clock.now(), 95, contact_telegram_id=MEMBER)
+        await make_unit(session, clock.now(), 96, contact_telegram_id=MEMBER + 1)
+    leaving, staying = ChatClient(app, MEMBER), ChatClient(app, MEMBER + 1)
+    for client in (leaving, staying):
+        await client.send("/withdraw")
+        await client.press("Yes, give notice")
+    await staying.send("/withdraw")
+    await staying.press("Take the notice back")
+    clock.advance(days=22)
+    assert await fire_reminders(app) == []
+    clock.advance(days=1)
+    assert await fire_reminders(app) == [
+        "测试单位 95 leaves the center on 2026-12-25. "
+        "To stay, take the notice back with /withdraw."  # the contact writes in English
+    ]
+    assert await fire_reminders(app) == []  # once

@@ -8,6 +8,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.protocol import Button, OutgoingFile, Reply
 from bot.routing import ButtonAction, Command, DeepLink, Feature, button_data
+from storage import outbox
 from storage.models import Role
 
 CHARTER = Path(__file__).resolve().parent.parent / "docs" / "charter-zh.txt"
@@ -23,6 +24,8 @@ GREETINGS = {
 async def start(ctx: Context) -> Reply:
     """Greets the person for each role they hold and offers the charter; refreshes their menu."""
     ctx.menus_to_refresh.add(ctx.person.id)
+    # Telegram's "Restart bot" after unblocking sends /start: the outbox may reach them again.
+    await outbox.mark_reachable(ctx.session, ctx.person.chat_id)
     lines = [ctx.t("Welcome to the DTPC-NMI member bot (有色金属行业数字化转型推进中心).")]
     lines += [ctx.t(text) for role, text in GREETINGS.items() if role in ctx.roles]
     if ctx.roles == {Role.GUEST}:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -84,20 +84,18 @@ class Progress:
             dedup_key=f"batch:{batch.id}:report",
         )
 
-    async def show(self, display: Display, transport: Transport) -> DeliveryError | None:
-        """Edits the progress message, or sends it the first time; returns the error if any.
-
-        A lost update is harmless: the next one carries newer figures.
-        """
+    async def show(self, display: Display, transport: Transport) -> Display | DeliveryError:
+        """Edits the progress message, or sends it the first time; returns the display with
+        its message id, or the error. A lost update is harmless: the next has newer figures."""
         reply = Reply(display.text)
         try:
             if display.message_id is not None:
                 await transport.edit(display.chat_id, display.message_id, reply)
-                return None
+                return display
             message_id = await transport.send(display.chat_id, reply)
         except DeliveryError as error:
             log.info("progress of batch %s not shown: %s", display.batch_id, error.reason)
             return error
         async with self.sessions() as session, session.begin():
             await outbox.set_progress_message(session, display.batch_id, message_id)
-        return None
+        return replace(display, message_id=message_id)

@@ -46,6 +46,7 @@ class Delivery:
             self.sessions, transport, self.limiter, self.settings, self.clock, self.catalogs
         )
         self._task = asyncio.create_task(self.worker.run(), name="outbox-worker")
+        self._task.add_done_callback(_report_end)
         self._jobs = ReminderRuntime(
             self.sessions, self.catalogs, self.clock, self.settings, reminder_kinds()
         )
@@ -69,3 +70,9 @@ class Delivery:
             self.worker.stop()
             await self._task
             self.worker, self._task = None, None
+
+
+def _report_end(task: asyncio.Task[None]) -> None:
+    """A worker that ends before `stop()` is a bug: say so at once, not at shutdown."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("the outbox worker stopped", exc_info=task.exception())

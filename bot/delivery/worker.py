@@ -22,7 +22,7 @@ import socket
 import uuid
 from asyncio import FIRST_COMPLETED
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -94,6 +94,7 @@ class OutboxWorker:
         self._next_upkeep: datetime | None = None
         self._first_result_at = 0.0
         self._books: asyncio.Task[None] | None = None  # the database side, beside the pacing
+        self._showing: dict[int, Display | None] = {}  # batch -> a newer update, waiting
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -129,6 +130,7 @@ class OutboxWorker:
             await self.start()
         for _ in range(max_steps):
             await self.step()
+            # Asked again after the query: a send may have finished while it ran.
             if self._idle_here() and not await self._unfinished() and self._idle_here():
                 await self._drain()
                 return
@@ -139,6 +141,8 @@ class OutboxWorker:
     async def step(self) -> None:
         """Starts the bookkeeping if due, then sends the next job in its slot, or rests."""
         if self._books is None or self._books.done():
+            if self._books is not None:
+                self._books.result()  # a bug in the bookkeeping surfaces here, not lost
             self._books = None
             if self._flush_due() or self._upkeep_due() or self._claim_wanted():
                 self._books = asyncio.create_task(self._keep_books())
@@ -206,7 +210,7 @@ class OutboxWorker:
             return
         if wait > 0:
             # Wait, then decide afresh: the slot is booked at the moment of sending, so the
-            # spacing holds between actual sends even when a turn runs late.
+            # pace holds between actual sends however late a turn runs (ratelimit.SLACK).
             await self._rest(min(wait, self.settings.delivery_poll_interval))
             return
         self.limiter.book(job.chat_id, now)
@@ -219,6 +223,9 @@ class OutboxWorker:
         limit = now + self._release_after
         late = [job for job in self._queue if self.limiter.earliest(job.chat_id, now) > limit]
         self._queue = [job for job in self._queue if job not in late]
+        for display in late:
+            if isinstance(display, Display):
+                self._showing.pop(display.batch_id, None)
         await self._release([job for job in late if isinstance(job, OutboxMessage)])
 
     async def _release(self, rows: list[OutboxMessage]) -> None:
@@ -297,8 +304,22 @@ class OutboxWorker:
                 self._keep(_Result(job, stopped, None))
 
     async def _show(self, display: Display) -> None:
-        error = await self._progress.show(display, self.transport)
+        shown = await self._progress.show(display, self.transport)
+        error = shown if isinstance(shown, DeliveryError) else None
         self._observe(display.chat_id, error, self._seconds())
+        newer = self._showing.pop(display.batch_id, None)
+        if newer is not None:  # came due while this one was out: it edits the same message
+            message_id = newer.message_id or (shown.message_id if error is None else None)
+            self._show_next(replace(newer, message_id=message_id))
+
+    def _show_next(self, display: Display) -> None:
+        """Queues a progress update; one per batch at a time, or a second message could start
+        before the first one's id is known."""
+        if display.batch_id in self._showing:
+            self._showing[display.batch_id] = display
+        else:
+            self._showing[display.batch_id] = None
+            self._queue.append(display)
 
     def _observe(self, chat_id: int, error: DeliveryError | None, now: float) -> None:
         """Feeds the limiter: a 429 holds the chat, or everyone when the bot is flooded."""
@@ -349,7 +370,8 @@ class OutboxWorker:
         if taken:
             log.warning("took back %s messages from a stopped worker; resending them", taken)
             self._exhausted = False
-        self._queue.extend(await self._progress.due(now))
+        for display in await self._progress.due(now):
+            self._show_next(display)
         self._next_upkeep = now + timedelta(seconds=self.settings.delivery_heartbeat)
 
     async def _drain(self) -> None:

@@ -52,9 +52,10 @@ JOBS: dict[str, Job] = {
 
 async def run_job(rt: ReminderRuntime, name: str) -> None:
     """Runs one job on one instance; its messages go out only if its changes commit."""
-    async with rt.sessions() as session, session.begin():
-        if not await reminders.try_lock(session, f"job:{name}"):
-            return
-        now = rt.clock.now()
-        for reply in await JOBS[name](session, rt, now):
-            await api.notify(session, reply, purpose=f"job:{name}", now=now)
+    with rt.job():  # so that stopping waits for it rather than cancelling it
+        async with rt.sessions() as session, session.begin():
+            if not await reminders.try_lock(session, f"job:{name}"):
+                return
+            now = rt.clock.now()
+            for reply in await JOBS[name](session, rt, now):
+                await api.notify(session, reply, purpose=f"job:{name}", now=now)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from bot.charter.documents import Audience, Level
-from bot.engines.common import TelegramEngine
-from tests.e2e.conftest import TelegramUser
+from tests.conftest import MakeApp
+from tests.e2e.conftest import Engines, TelegramUser
 from tests.integration.test_documents import add_document
 from tests.support.factories import make_unit
 from tests.support.fake_bot_api import FakeBotApi
@@ -13,14 +13,16 @@ MEMBER, GUEST = 71001, 71002
 
 
 async def test_protect_content_on_every_non_public_send(
-    api: FakeBotApi, engine: TelegramEngine
+    api: FakeBotApi, engines: Engines, make_app: MakeApp
 ) -> None:
     """Art. 14(4): a members' document goes protected, a public one not; a guest gets none."""
-    app, now = engine.app, engine.app.clock.now()
+    app = await make_app()  # the data first, then the bot on the same database
+    now = app.clock.now()
     async with app.sessions() as session, session.begin():
         await make_unit(session, now, 1, contact_telegram_id=MEMBER)
     confidential = await add_document(app, now, "内部资料", Audience(Level.MEMBERS))
     public = await add_document(app, now, "公开资料", Audience(Level.PUBLIC))
+    await engines.start()
 
     member = TelegramUser(api, MEMBER)
     sent = await member.send(f"/start doc_{confidential}", reply="sendDocument")

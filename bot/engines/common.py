@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Protocol
 
 from bot.app import App
+from bot.delivery.content import CAPTION_LIMIT
 from bot.delivery.transport import Transport
 from bot.i18n import SUPPORTED
 from bot.protocol import (
@@ -38,7 +39,6 @@ class ClosingTransport(Transport, Protocol):
     async def close(self) -> None: ...
 
 
-CAPTION_LIMIT = 1024  # characters Telegram allows in a document's caption
 COMMAND_DESCRIPTION_LIMIT = 256
 WEBHOOK_PATH = "/webhook"
 ALLOWED_UPDATES = ["message", "callback_query"]

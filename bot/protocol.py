@@ -41,6 +41,7 @@ class Incoming:
     button: str | None = None
     file: IncomingFile | None = None
     message_id: int | None = None  # the message the button sits on, for edits in place
+    html: str | None = None  # the text (or caption) with its formatting, as Telegram HTML
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class Reply:
     protect: bool = False
     edit: bool = False  # replace the message the pressed button sits on
     chat_id: int | None = None
+    html: bool = False  # `text` is Telegram HTML (formatting kept), not plain text
 
 
 @dataclass(frozen=True)

@@ -40,10 +40,12 @@ class Counts:
     unknown: int = 0
     failed: int = 0
     blocked: int = 0
+    cancelled: int = 0
 
     @property
     def total(self) -> int:
-        return self.pending + self.sending + self.sent + self.unknown + self.failed + self.blocked
+        done = self.sent + self.unknown + self.failed + self.blocked + self.cancelled
+        return self.pending + self.sending + done
 
     @property
     def open(self) -> int:
@@ -388,6 +390,19 @@ async def finish_batch(session: AsyncSession, batch_id: int, now: datetime) -> N
     await session.execute(
         update(DeliveryBatch).where(DeliveryBatch.id == batch_id).values(finished_at=now)
     )
+
+
+async def cancel_batch(session: AsyncSession, batch_id: int) -> int:
+    """Stops a broadcast: its rows not yet claimed are never sent; those being sent finish.
+    Returns how many were stopped."""
+    stopped = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.batch_id == batch_id)
+        .where(OutboxMessage.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    return int(stopped.rowcount)  # type: ignore[attr-defined]
 
 
 async def set_progress_message(session: AsyncSession, batch_id: int, message_id: int) -> None:

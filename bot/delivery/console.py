@@ -23,6 +23,9 @@ class ConsoleTransport:
     async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
         self._print(chat_id, reply, f"(edits message {message_id}) ")
 
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        print(f"→ chat {chat_id}: (deletes message {message_id})", file=self.stdout, flush=True)
+
     def _print(self, chat_id: int, reply: Reply, mark: str) -> None:
         mark += "[protected] " if reply.protect else ""
         lines = [f"→ chat {chat_id}: {mark}{reply.text}"]

@@ -29,6 +29,7 @@ def columns(reply: Reply) -> dict[str, Any]:
         "file_content": file.content if file else None,
         "file_id": file.file_id if file else None,
         "protect": reply.protect,
+        "parse_mode": "HTML" if reply.html else None,
     }
 
 
@@ -38,7 +39,8 @@ def reply_of(row: OutboxMessage) -> Reply:
     if row.file_name is not None:
         file = OutgoingFile(row.file_name, row.file_content, row.file_id)
     buttons = tuple(tuple(Button(**b) for b in line) for line in row.buttons)
-    return Reply(row.text, buttons, file, protect=row.protect, chat_id=row.chat_id)
+    html = row.parse_mode == "HTML"
+    return Reply(row.text, buttons, file, protect=row.protect, chat_id=row.chat_id, html=html)
 
 
 def _button(button: Button) -> dict[str, str]:

@@ -23,6 +23,7 @@ FINISHED = N_(
     "“{title}” is delivered: {sent} sent, {failed} failed, {blocked} blocked, of {total}."
 )
 UNKNOWN = N_("{unknown} were being sent when the bot stopped, so they may have arrived twice.")
+CANCELLED = N_("{cancelled} were not sent: the sending was cancelled.")
 UNREACHABLE = N_("Not reachable, they blocked the bot: {names}.")
 AND_MORE = N_("{names} and {more} more")
 BLOCKED_ONE = N_(
@@ -42,6 +43,8 @@ def final_text(t: Translator, title: str, counts: outbox.Counts, names: Sequence
     lines = [t(FINISHED).format(title=title, **_figures(counts))]
     if counts.unknown:
         lines.append(t(UNKNOWN).format(unknown=counts.unknown))
+    if counts.cancelled:
+        lines.append(t(CANCELLED).format(cancelled=counts.cancelled))
     if names:
         shown = ", ".join(names[:NAMES_SHOWN])
         if counts.blocked > NAMES_SHOWN:

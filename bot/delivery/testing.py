@@ -52,6 +52,7 @@ class RecordingTransport:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
         self.sent: list[Sent] = []
+        self.deleted: list[tuple[int, int]] = []  # (chat id, message id)
         self.attempts: list[tuple[int, datetime]] = []  # every call, failed ones too
         self._failures: dict[int, list[DeliveryError]] = defaultdict(list)
         self._ids = itertools.count(1)
@@ -83,6 +84,12 @@ class RecordingTransport:
         if self._failures.get(chat_id):
             raise self._failures[chat_id].pop(0)
         self.sent.append(Sent(chat_id, reply, self.clock.now(), message_id, edited=True))
+
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        self.attempts.append((chat_id, self.clock.now()))
+        if self._failures.get(chat_id):
+            raise self._failures[chat_id].pop(0)
+        self.deleted.append((chat_id, message_id))
 
     def to(self, chat_id: int) -> list[Sent]:
         return [s for s in self.sent if s.chat_id == chat_id]

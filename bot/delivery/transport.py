@@ -18,6 +18,10 @@ class Transport(Protocol):
         """Replaces the text and buttons of a message sent before."""
         ...
 
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        """Deletes a message sent before (Telegram allows it for 48 hours)."""
+        ...
+
 
 class DeliveryError(Exception):
     """A send that did not go through; `reason` is kept on the outbox row."""

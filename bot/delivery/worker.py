@@ -276,7 +276,7 @@ class OutboxWorker:
 
     async def _attempt(self, row: OutboxMessage) -> None:
         try:
-            result: int | DeliveryError = await self.transport.send(row.chat_id, reply_of(row))
+            result: int | DeliveryError = await self._carry(row)
         except DeliveryError as error:
             result = error
         except Exception:  # a transport bug must not strand the row
@@ -289,6 +289,14 @@ class OutboxWorker:
         self._keep(_Result(row, decided, error))
         if isinstance(error, Blocked):
             self._stop_queued_to(row.chat_id, now)
+
+    async def _carry(self, row: OutboxMessage) -> int:
+        """Sends the row's message; a row naming `delete_message_id` deletes that message
+        instead (notices: copies taken back), paced and recorded like a send."""
+        if row.delete_message_id is not None:
+            await self.transport.delete(row.chat_id, row.delete_message_id)
+            return row.delete_message_id
+        return await self.transport.send(row.chat_id, reply_of(row))
 
     def _keep(self, result: _Result) -> None:
         if not self._results:

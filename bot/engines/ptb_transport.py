@@ -51,11 +51,18 @@ class PtbTransport:
         except TelegramError as error:
             raise delivery_error(error, chat_id) from error
 
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        try:
+            await self.bot.delete_message(chat_id, message_id)
+        except TelegramError as error:
+            raise delivery_error(error, chat_id) from error
+
     async def _send(self, chat_id: int, reply: Reply) -> int:
         markup, protect = _markup(reply), reply.protect
+        mode = "HTML" if reply.html else None
         if reply.file is None:
             message = await self.bot.send_message(
-                chat_id, reply.text, reply_markup=markup, protect_content=protect
+                chat_id, reply.text, reply_markup=markup, protect_content=protect, parse_mode=mode
             )
             return message.message_id
         if len(reply.text) > CAPTION_LIMIT:  # the outbox splits these (content.parts)
@@ -67,6 +74,7 @@ class PtbTransport:
             caption=reply.text or None,
             reply_markup=markup,
             protect_content=protect,
+            parse_mode=mode,
         )
         return message.message_id
 

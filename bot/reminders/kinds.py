@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.i18n import Translator
+from bot.i18n import Catalogs, Translator
 from bot.protocol import Reply
 from bot.reminders.policy import LatePolicy
 from storage.models import Reminder
@@ -24,6 +24,7 @@ class Firing:
     t: Translator
     now: datetime
     late: bool
+    catalogs: Catalogs | None = None  # for kinds that write to other people in their language
 
 
 Render = Callable[[Firing], Awaitable[Reply | None]]  # None: obsolete, so not sent
@@ -40,10 +41,11 @@ class ReminderKind:
 def reminder_kinds() -> dict[str, ReminderKind]:
     """Every kind the bot fires; each feature adds its own kinds to this list."""
     from bot.reminders import obligations
-    from bot.services import events, meetings, membership
+    from bot.services import events, meetings, membership, notices
 
     every = [
         *obligations.kinds(),
+        *notices.reminder_kinds(),
         *events.reminder_kinds(),
         *meetings.reminder_kinds(),
         *membership.reminder_kinds(),

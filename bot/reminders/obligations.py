@@ -25,8 +25,9 @@ from typing import Any
 from babel.dates import format_date
 
 from bot.i18n import N_
-from bot.protocol import Reply
+from bot.protocol import Button, Reply
 from bot.reminders.kinds import Firing, ReminderKind
+from bot.routing import button_data
 
 ART27 = "art27_quarterly_meeting"
 ART33 = "art33_fund_report"
@@ -41,6 +42,7 @@ ART33_TEXT = N_(
     "Article 33: the secretariat publishes the use of funds to the member units every year. "
     "Please publish the use of funds for {year}."
 )
+ART33_BUTTON = N_("Publish the report to all members")
 ART27_LABEL = N_("quarterly office meeting check (art. 27)")
 ART33_LABEL = N_("yearly report on the use of funds (art. 33)")
 
@@ -127,7 +129,11 @@ async def _render_art27(firing: Firing) -> Reply | None:
 
 
 async def _render_art33(firing: Firing) -> Reply:
-    return Reply(firing.t(ART33_TEXT).format(year=firing.reminder.payload["year"]))
+    """With the ready path: the button starts the notice that publishes the report to all
+    members as a members' document (handlers/notices.py, `nfund`)."""
+    year = firing.reminder.payload["year"]
+    start = Button(firing.t(ART33_BUTTON), button_data("nfund", year))
+    return Reply(firing.t(ART33_TEXT).format(year=year), buttons=((start,),))
 
 
 def kinds() -> list[ReminderKind]:

@@ -101,7 +101,7 @@ async def _fire(
     late = decision is Decision.SEND_LATE
     queued = 0
     for chat_id, t in await _recipients(session, rt, reminder):
-        reply = await kind.render(Firing(session, reminder, t, now, late))
+        reply = await kind.render(Firing(session, reminder, t, now, late, rt.catalogs))
         if reply is not None:
             queued += await api.notify(
                 session,

@@ -46,7 +46,7 @@ from bot.delivery import api
 from bot.delivery.ratelimit import RateLimiter
 from bot.delivery.testing import RecordingTransport
 from bot.delivery.worker import OutboxWorker
-from bot.engines.aiogram_transport import AiogramTransport, PacedRequests
+from bot.engines.aiogram_transport import AiogramTransport
 from bot.i18n import Catalogs
 from bot.protocol import Reply
 from bot.reminders.kinds import Firing, ReminderKind
@@ -333,7 +333,6 @@ async def scenario_reply(bench: Bench) -> dict[str, Any]:
         url = await bench.fresh_database()
         app = await build_app(bench.settings(url, telegram_api_url=server.url))
         engine = AiogramEngine(app)  # it runs the app's outbox worker while it runs
-        engine.bot.session.middleware(PacedRequests(app.delivery.limiter, app.clock))
         polling = asyncio.create_task(engine.run(handle_signals=False))
         await engine.ready.wait()
         idle = await reply_times(server, 40, 0.05)

@@ -18,7 +18,7 @@ from bot.routing import Routes
 from bot.services.roles import bootstrap_admins
 from bot.settings import Settings
 from storage import migrate, people
-from storage.db import create_engine, session_factory
+from storage.db import create_engine, session_factory, writer_queue
 from storage.models import Role
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ class App:
 async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     """Connects, migrates, bootstraps the first secretariat, and wires the dispatcher."""
     clock = clock or SystemClock()
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, settings.sqlite_busy_timeout_ms)
     await prepare_database(engine)
     sessions = session_factory(engine)
     async with sessions() as session, session.begin():
@@ -65,7 +65,7 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     catalogs = Catalogs(settings.default_locale, settings.timezone)
     routes = Routes.build(handlers.features())
     _log_command_table(routes)
-    dispatcher = Dispatcher(routes, sessions, catalogs, settings, clock)
+    dispatcher = Dispatcher(routes, sessions, catalogs, settings, clock, writer_queue(engine))
     delivery = Delivery(sessions, catalogs, settings, clock)
     return App(settings, engine, sessions, catalogs, dispatcher, clock, delivery)
 

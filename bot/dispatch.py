@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -15,8 +18,10 @@ from bot.errors import DomainError, NotAllowed, StaleButton
 from bot.i18n import N_, Catalogs, Translator
 from bot.protocol import Incoming, MenuCommand, Outcome, Reply
 from bot.routing import DEEP_LINK_SEPARATOR, Replies, Routes, may_use, parse_button
+from bot.services import notify
 from bot.settings import Settings
-from storage import conversations, people, updates
+from bot.throttle import Admission, FloodGuard
+from storage import conversations, inbox, people, updates
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -31,6 +36,14 @@ INVALID_LINK = N_("This link is not valid. Send /start to begin.")
 TOO_LONG = N_("That message is too long ({length} characters). Please keep it under {limit}.")
 NOT_EXPECTED_TEXT = N_("I wasn't expecting a message. Send /help to see what you can do.")
 NOT_EXPECTED_FILE = N_("I wasn't expecting a file. Send /help to see what you can do.")
+SLOW_DOWN = N_(
+    "You are sending messages faster than I can read them. I will ignore the next ones for a "
+    "few seconds; please wait a moment, then send again."
+)
+SET_ASIDE = N_(
+    "An update from chat {chat} could not be handled ({summary}: {error}). It was answered "
+    "with an apology and kept as dead letter {key}; later updates of that chat go on as usual."
+)
 
 
 class Dispatcher:
@@ -43,25 +56,54 @@ class Dispatcher:
         catalogs: Catalogs,
         settings: Settings,
         clock: Clock,
+        writers: AbstractAsyncContextManager[Any] | None = None,
     ) -> None:
         self.routes = routes
         self.sessions = sessions
         self.catalogs = catalogs
         self.settings = settings
         self.clock = clock
+        self.flood = FloodGuard(settings.flood_rate, settings.flood_burst)
+        self.writers = writers or contextlib.nullcontext()  # storage.db.writer_queue
 
     async def handle(self, incoming: Incoming) -> Outcome:
+        admission = self.flood.admit(incoming.sender.user_id, self.clock.now().timestamp())
+        if admission is Admission.DROP:
+            return Outcome(duplicate=True)  # silence: the sender was told once
+        if admission is Admission.WARN:
+            return self._fallback(incoming, SLOW_DOWN)
         try:
-            async with self.sessions() as session, session.begin():
+            async with self.writers, self.sessions() as session, session.begin():
                 return await self._handle(session, incoming)
         except (OperationalError, DBAPIError, OSError) as error:
             log.warning(
                 "database unavailable for %s: %s", incoming.update_key, type(error).__name__
             )
             return self._fallback(incoming, UNAVAILABLE)
-        except Exception:
+        except Exception as error:
             log.exception("update %s failed", incoming.update_key)
+            await self.set_aside(
+                incoming.update_key, incoming.sender.chat_id, summary(incoming), error
+            )
             return self._fallback(incoming, FAILED)
+
+    async def set_aside(self, key: str, chat_id: int, what: str, error: BaseException) -> None:
+        """Keeps a failed update as a dead letter, never to be retried (it would fail again
+        and, on a webhook, hold back the chat's later updates), and tells the secretariat."""
+        reason = f"{type(error).__name__}: {error}"[:2000]
+        try:
+            async with self.writers, self.sessions() as session, session.begin():
+                now = self.clock.now()
+                if not await inbox.set_aside(session, key, chat_id, what, reason, now):
+                    return
+                note = notify.note(
+                    SET_ASIDE, chat=chat_id, summary=what, error=type(error).__name__, key=key
+                )
+                staff = await notify.secretariat(session)
+                for reply in notify.to_people(self.catalogs, staff, note):
+                    await delivery.notify(session, reply, purpose="dead_letter", now=now)
+        except Exception:
+            log.exception("dead letter %s could not be kept", key)
 
     async def _handle(self, session: AsyncSession, incoming: Incoming) -> Outcome:
         now = self.clock.now()
@@ -173,6 +215,15 @@ class Dispatcher:
         if incoming.button is not None:
             return Outcome(alert=text)
         return Outcome(replies=[Reply(text)])
+
+
+def summary(incoming: Incoming) -> str:
+    """What kind of update it was, for the dead-letter table: never the person's text."""
+    if incoming.command is not None:
+        return f"command /{incoming.command}"
+    if incoming.button is not None:
+        return f"button {parse_button(incoming.button)[0]}"
+    return "file" if incoming.file is not None else "text"
 
 
 def _split(replies: list[Reply], chat_id: int) -> tuple[list[Reply], list[Reply]]:

@@ -30,6 +30,14 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     max_text_length: int = 4096
     polling_timeout: int = 30
+    # A person's updates beyond a burst of FLOOD_BURST, then FLOOD_RATE a second, are dropped
+    # with one warning (bot/throttle.py).
+    flood_rate: float = Field(default=2.0, gt=0)
+    flood_burst: int = Field(default=20, ge=1)
+    # A polled update written down but not handled (a crash) is replayed on start within this.
+    inbox_replay_seconds: int = Field(default=600, ge=0)
+    receive_retry_seconds: float = Field(default=1.0, gt=0)  # the database refused an update
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0)
     max_upload_bytes: int = 10 * 1024 * 1024  # sealed application forms
     document_max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)  # bots download ≤ 20 MB
 
@@ -74,3 +82,6 @@ class Settings(BaseSettings):
     progress_interval: float = 5.0  # seconds between two edits of a progress message
     reminder_poll_interval: float = 5.0
     reminder_batch_size: int = Field(default=500, ge=1)
+
+    # -- onboarding (issue 11) -------------------------------------------------------------------
+    invitation_valid_days: int = Field(default=30, ge=1)  # roster invitation links expire after

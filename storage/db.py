@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 from typing import Any
 
 from sqlalchemy import event
@@ -13,11 +16,16 @@ from sqlalchemy.ext.asyncio import (
 )
 
 
-def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """Creates an engine; on SQLite turns on foreign keys, WAL and a busy timeout."""
+def create_engine(url: str, busy_timeout_ms: int = 5000, **kwargs: Any) -> AsyncEngine:
+    """Creates an engine; on SQLite turns on foreign keys, WAL and a busy timeout (how long a
+    writer waits for another's lock before the update is answered "try again")."""
+    if not url.startswith("sqlite"):
+        kwargs.setdefault("pool_pre_ping", True)  # a server restart leaves dead connections
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(
+            engine.sync_engine, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms)
+        )
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
     return engine
 
@@ -28,14 +36,31 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
     # The driver's own BEGIN handling breaks SAVEPOINT and transactional DDL; we emit BEGIN.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.close()
+
+
+def writer_queue(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[Any]:
+    """What an update's transaction holds while it runs: on SQLite, a lock in the process.
+
+    SQLite lets one writer in at a time and makes the others poll with sleeps of up to 100 ms;
+    queuing them on an asyncio lock lets the next one in the moment the last commits. On
+    PostgreSQL, rows are locked, not the database: nothing to queue for.
+    """
+    if engine.dialect.name == "sqlite":
+        return asyncio.Lock()
+    return _NoQueue()
+
+
+class _NoQueue(contextlib.AbstractAsyncContextManager[None]):
+    async def __aexit__(self, *_: object) -> None:
+        return None
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -95,6 +95,9 @@ async def make_app(database_url: str, clock: FakeClock) -> AsyncIterator[MakeApp
             "database_url": database_url,
             "admin_ids": (ADMIN_ID,),
             "bot_token": None,
+            # Tests run whole conversations within one instant of a fake clock, which the
+            # flood guard would take for a flood; test_faults.py sets it low to test it.
+            "flood_burst": 10_000,
             **overrides,
         }
         app = await build_app(Settings(_env_file=None, **values), clock)

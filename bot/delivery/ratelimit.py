@@ -7,9 +7,13 @@ seconds on the injected clock, so tests drive the limiter without sleeping.
 
 from __future__ import annotations
 
+import asyncio
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from bot.clock import Clock
 
 # A send may go this much before its slot. A worker's turn can run this late (a sleep wakes
 # late, a database write takes a few milliseconds); without slack each late turn would lower
@@ -83,6 +87,20 @@ class RateLimiter:
 
     def _forget_before(self, now: float) -> None:
         self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
+
+
+async def pace_reply(
+    limiter: RateLimiter,
+    clock: Clock,
+    chat_id: int,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> None:
+    """Books an engine's own reply (a send or an edit) as urgent and waits for its slot: it
+    goes ahead of the broadcast's next send instead of pushing the bot over Telegram's limit."""
+    now = limiter.at(clock.now())
+    slot = limiter.book(chat_id, now, urgent=True)
+    if slot > now:
+        await sleep(slot - now)
 
 
 def is_storm(floods: int, attempts: int) -> bool:

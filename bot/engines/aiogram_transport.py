@@ -1,22 +1,15 @@
-"""The outbox's transport over aiogram, and the pacing of the engine's own replies.
+"""The outbox's transport over aiogram.
 
 The transport has a `Bot` (and HTTP connection pool) of its own, so a broadcast never queues
-in front of an interactive reply on the same connections. The engine's bot gets
-`PacedRequests`, which books each of its sends in the shared rate limiter.
+in front of an interactive reply on the same connections. The engine's own replies are booked
+in the shared rate limiter by the engine (`bot.delivery.ratelimit.pace_reply`).
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
-
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.session.middlewares.base import (
-    BaseRequestMiddleware,
-    NextRequestMiddlewareType,
-)
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     ClientDecodeError,
@@ -33,19 +26,14 @@ from aiogram.methods import (
     CopyMessage,
     EditMessageText,
     ForwardMessage,
-    Response,
     SendDocument,
     SendMessage,
     SendPhoto,
-    TelegramMethod,
 )
-from aiogram.methods.base import TelegramType
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 from aiohttp import ClientConnectorError
 
-from bot.clock import Clock
 from bot.delivery.content import CAPTION_LIMIT
-from bot.delivery.ratelimit import RateLimiter
 from bot.delivery.transport import Blocked, DeliveryError, Permanent, RetryAfter, Transient
 from bot.protocol import Reply
 
@@ -83,11 +71,18 @@ class AiogramTransport:
         except (TelegramAPIError, ClientDecodeError) as error:
             raise delivery_error(error, chat_id) from error
 
+    async def delete(self, chat_id: int, message_id: int) -> None:
+        try:
+            await self.bot.delete_message(chat_id, message_id)
+        except (TelegramAPIError, ClientDecodeError) as error:
+            raise delivery_error(error, chat_id) from error
+
     async def _send(self, chat_id: int, reply: Reply) -> int:
         markup, protect = _markup(reply), reply.protect
+        mode = "HTML" if reply.html else None
         if reply.file is None:
             message = await self.bot.send_message(
-                chat_id, reply.text, reply_markup=markup, protect_content=protect
+                chat_id, reply.text, reply_markup=markup, protect_content=protect, parse_mode=mode
             )
             return message.message_id
         if len(reply.text) > CAPTION_LIMIT:  # the outbox splits these (content.parts)
@@ -101,6 +96,7 @@ class AiogramTransport:
             caption=reply.text or None,
             reply_markup=markup,
             protect_content=protect,
+            parse_mode=mode,
         )
         return message.message_id
 
@@ -135,34 +131,3 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
         for row in reply.buttons
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows)
-
-
-class PacedRequests(BaseRequestMiddleware):
-    """Books the engine's own sends in the outbox's rate limiter as urgent.
-
-    A reply to a person takes the next overall slot, ahead of the broadcast's next send,
-    instead of tripping Telegram's limit; callback answers are not paced at all.
-    Install with `engine.bot.session.middleware(PacedRequests(limiter, clock))`.
-    """
-
-    def __init__(
-        self,
-        limiter: RateLimiter,
-        clock: Clock,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.limiter, self.clock, self._sleep = limiter, clock, sleep
-
-    async def __call__(
-        self,
-        make_request: NextRequestMiddlewareType[TelegramType],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
-        chat_id = getattr(method, "chat_id", None)
-        if isinstance(method, PACED) and isinstance(chat_id, int):
-            now = self.limiter.at(self.clock.now())
-            slot = self.limiter.book(chat_id, now, urgent=True)
-            if slot > now:
-                await self._sleep(slot - now)
-        return await make_request(bot, method)

@@ -15,9 +15,14 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Protocol
 
+from aiohttp import web
+
 from bot.app import App
 from bot.delivery.content import CAPTION_LIMIT
+from bot.delivery.ratelimit import pace_reply
 from bot.delivery.transport import Transport
+from bot.dispatch import summary
+from bot.engines.receiving import Payload, Receiver, update_key
 from bot.i18n import SUPPORTED
 from bot.protocol import (
     Button,
@@ -40,16 +45,11 @@ class ClosingTransport(Transport, Protocol):
 
 
 COMMAND_DESCRIPTION_LIMIT = 256
-WEBHOOK_PATH = "/webhook"
 ALLOWED_UPDATES = ["message", "callback_query"]
+REQUEST_MARGIN = 10  # seconds a long poll's HTTP request may take beyond its timeout
 
 Buttons = tuple[tuple[Button, ...], ...]
 Download = Callable[[str], Awaitable[bytes]]
-
-
-def update_key(update_id: int) -> str:
-    """The idempotency key of a Telegram update; the same on both engines."""
-    return f"tg:{update_id}"
 
 
 def sender(user: Any, chat_id: int) -> Sender:
@@ -67,8 +67,18 @@ def incoming_message(message: Any, update_id: int, download: Download) -> Incomi
     if command := parse_command(text):
         return Incoming(key, who, command=command[0], args=command[1])
     if file := incoming_file(message, download):
-        return Incoming(key, who, file=file, text=message.caption)
-    return Incoming(key, who, text=text)
+        return Incoming(key, who, file=file, text=message.caption, html=_html(message, True))
+    return Incoming(key, who, text=text, html=_html(message, False))
+
+
+def _html(message: Any, caption: bool) -> str | None:
+    """The text or caption with its formatting as Telegram HTML: aiogram names it
+    `html_text`, python-telegram-bot `text_html` / `caption_html`."""
+    if (message.caption if caption else message.text) is None:
+        return None
+    if hasattr(message, "html_text"):
+        return str(message.html_text)
+    return str(message.caption_html if caption else message.text_html)
 
 
 def incoming_file(message: Any, download: Download) -> IncomingFile | None:
@@ -102,7 +112,8 @@ def incoming_press(query: Any, update_id: int) -> Incoming | None:
 
 
 class TelegramEngine(ABC):
-    """Run-time shape of a Telegram engine: stop on request or signal, replies, menus."""
+    """Run-time shape of a Telegram engine: receiving (bot/engines/receiving.py), stop on
+    request or signal, updates to the dispatch, outcomes carried out, menus."""
 
     api_error: type[Exception]  # the library's base error: a failed send is logged, not raised
     edit_refused: type[Exception]  # the library's Bad Request: an edit that cannot be made
@@ -113,11 +124,47 @@ class TelegramEngine(ABC):
         self.host = host  # where the webhook server listens, on settings.port
         self.token = app.settings.bot_token.get_secret_value()
         self.ready = asyncio.Event()  # set once updates are being received
+        self.pause = asyncio.sleep  # waits for a reply's slot in the shared rate limiter
         self._stop = asyncio.Event()
+        settings = app.settings
+        self.receiver = Receiver(
+            app.sessions,
+            app.clock,
+            self.process,
+            settings.inbox_replay_seconds,
+            settings.receive_retry_seconds,
+            app.dispatcher.writers,
+            app.dispatcher.flood,
+        )
 
-    @abstractmethod
     async def run(self, handle_signals: bool = True) -> None:
-        """Sets the menus, then polls or serves the webhook until `stop()`."""
+        """Sets the menus, then polls or serves the webhook until `stop()` or a signal."""
+        with self.signals(handle_signals):
+            await self.open()
+            await self.set_menus()
+            async with self.delivering():
+                await self.receiver.replay()
+                if self.app.settings.webhook_url:
+                    await self._serve_webhook()
+                else:
+                    await self.drop_webhook()
+                    await self.receiver.poll(self.fetch_updates, self._stop, self.ready)
+
+    async def _serve_webhook(self) -> None:
+        settings = self.app.settings
+        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        runner = web.AppRunner(self.receiver.webhook_app(secret))
+        await runner.setup()
+        await web.TCPSite(runner, self.host, settings.port).start()
+        await self.set_webhook(settings.webhook_url or "", secret)
+        log.info("webhook serving on port %s", settings.port)
+        self.ready.set()
+        await self._stop.wait()
+        await runner.cleanup()  # finishes the requests in flight before returning
+        await self.receiver.lanes.drain()
+
+    async def open(self) -> None:  # noqa: B027 - most libraries need nothing here
+        """Prepares the library before the first call."""
 
     @abstractmethod
     async def close(self) -> None:
@@ -156,6 +203,36 @@ class TelegramEngine(ABC):
             for signum in signums:
                 loop.remove_signal_handler(signum)
 
+    # -- updates in --------------------------------------------------------------------------
+
+    async def on_message(self, message: Any, update_id: int) -> None:
+        """A message (aiogram's or PTB's) through the dispatch, and the outcome carried out."""
+        incoming = incoming_message(message, update_id, self.download)
+        await self._handled(incoming, message.chat.id, None, None)
+
+    async def on_press(self, query: Any, update_id: int) -> None:
+        """A button press: the query is answered (with the refusal, if any), then the rest."""
+        incoming = incoming_press(query, update_id)
+        if incoming is None:
+            await query.answer()
+            return
+        await self._handled(incoming, incoming.sender.chat_id, incoming.message_id, query)
+
+    async def _handled(
+        self, incoming: Incoming, chat_id: int, message_id: int | None, query: Any
+    ) -> None:
+        outcome = await self.app.dispatcher.handle(incoming)
+        try:
+            if query is not None:
+                await query.answer(outcome.alert, show_alert=bool(outcome.alert))
+            await self.carry_out(outcome, chat_id, message_id)
+        except Exception as error:  # an answer that cannot be sent must not stop the chat
+            log.exception("outcome of %s not carried out", incoming.update_key)
+            if not isinstance(error, self.api_error):
+                await self.app.dispatcher.set_aside(
+                    incoming.update_key, chat_id, summary(incoming), error
+                )
+
     # -- outcomes out ------------------------------------------------------------------------
 
     async def carry_out(self, outcome: Outcome, chat_id: int, message_id: int | None) -> None:
@@ -163,6 +240,7 @@ class TelegramEngine(ABC):
         for reply in outcome.replies:
             target = reply.chat_id or chat_id
             try:
+                await pace_reply(self.app.delivery.limiter, self.app.clock, target, self.pause)
                 if reply.edit and message_id is not None and target == chat_id:
                     await self._edit_or_send(reply, target, message_id)
                 else:
@@ -175,14 +253,17 @@ class TelegramEngine(ABC):
             self.app.delivery.wake()
 
     async def _send(self, reply: Reply, chat_id: int) -> None:
+        html = reply.html
         if reply.file is None:
-            await self.send_text(chat_id, reply.text, reply.buttons, reply.protect)
+            await self.send_text(chat_id, reply.text, reply.buttons, reply.protect, html=html)
             return
         caption: str | None = reply.text
         if len(reply.text) > CAPTION_LIMIT:  # too long for a caption: the text goes first
-            await self.send_text(chat_id, reply.text, (), reply.protect)
+            await self.send_text(chat_id, reply.text, (), reply.protect, html=html)
             caption = None
-        await self.send_document(chat_id, reply.file, caption, reply.buttons, reply.protect)
+        await self.send_document(
+            chat_id, reply.file, caption, reply.buttons, reply.protect, html=html
+        )
 
     async def _edit_or_send(self, reply: Reply, chat_id: int, message_id: int) -> None:
         try:
@@ -221,8 +302,30 @@ class TelegramEngine(ABC):
     # -- what each library does its own way --------------------------------------------------
 
     @abstractmethod
-    async def send_text(self, chat_id: int, text: str, buttons: Buttons, protect: bool) -> None:
-        """Sends a text message with inline buttons."""
+    async def fetch_updates(self, offset: int | None) -> list[Payload]:
+        """getUpdates (long polling) from `offset`, as Telegram's JSON."""
+
+    @abstractmethod
+    async def process(self, payload: Payload) -> None:
+        """Feeds one update (Telegram's JSON) through the library to `on_message`/`on_press`."""
+
+    @abstractmethod
+    async def drop_webhook(self) -> None:
+        """Removes any webhook, keeping pending updates, so getUpdates may be used."""
+
+    @abstractmethod
+    async def set_webhook(self, url: str, secret: str | None) -> None:
+        """Registers the webhook with its secret token for the kinds of update we handle."""
+
+    @abstractmethod
+    async def download(self, file_id: str) -> bytes:
+        """A file's bytes, by its file id."""
+
+    @abstractmethod
+    async def send_text(
+        self, chat_id: int, text: str, buttons: Buttons, protect: bool, html: bool = False
+    ) -> None:
+        """Sends a text message with inline buttons (`html`: the text is Telegram HTML)."""
 
     @abstractmethod
     async def send_document(
@@ -232,6 +335,7 @@ class TelegramEngine(ABC):
         caption: str | None,
         buttons: Buttons,
         protect: bool,
+        html: bool = False,
     ) -> None:
         """Uploads a file (or re-sends one by file id) with an optional caption."""
 

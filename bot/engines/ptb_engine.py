@@ -8,11 +8,9 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
-    CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
-    Message,
     Update,
 )
 from telegram.error import BadRequest, TelegramError
@@ -21,14 +19,13 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from bot.app import App
 from bot.engines.common import (
     ALLOWED_UPDATES,
-    WEBHOOK_PATH,
+    REQUEST_MARGIN,
     Buttons,
     TelegramEngine,
     description,
-    incoming_message,
-    incoming_press,
 )
 from bot.engines.ptb_transport import PtbTransport
+from bot.engines.receiving import Payload
 from bot.protocol import MenuCommand, OutgoingFile
 
 log = logging.getLogger(__name__)
@@ -54,19 +51,8 @@ class PtbEngine(TelegramEngine):
         self.application.add_handler(TypeHandler(Update, self._on_update))
         self.bot = self.application.bot
 
-    async def run(self, handle_signals: bool = True) -> None:
-        """Polls, or serves the webhook when WEBHOOK_URL is set, until `stop()` or a signal."""
-        with self.signals(handle_signals):
-            await self.application.initialize()
-            await self.set_menus()
-            await self.application.start()
-            async with self.delivering():
-                try:
-                    await self._receive()
-                    self.ready.set()
-                    await self._stop.wait()
-                finally:
-                    await self._finish()  # the updates in hand, before the outbox drains
+    async def open(self) -> None:
+        await self.application.initialize()
 
     async def open_transport(self) -> PtbTransport:
         return await PtbTransport.connect(self.token, self.app.settings.telegram_api_url)
@@ -74,63 +60,47 @@ class PtbEngine(TelegramEngine):
     async def close(self) -> None:
         await self.application.shutdown()
 
-    async def _receive(self) -> None:
-        settings, updater = self.app.settings, self.application.updater
-        assert updater is not None
-        if not settings.webhook_url:
-            timeout = settings.polling_timeout
-            await updater.start_polling(timeout=timeout, allowed_updates=ALLOWED_UPDATES)
-            return
-        secret = settings.webhook_secret
-        await updater.start_webhook(
-            listen=self.host,
-            port=settings.port,
-            url_path=WEBHOOK_PATH.lstrip("/"),
-            webhook_url=settings.webhook_url,
-            secret_token=secret.get_secret_value() if secret else None,  # else 403
-            allowed_updates=ALLOWED_UPDATES,
-        )
-        log.info("webhook serving on port %s", settings.port)
-
-    async def _finish(self) -> None:
-        """Stops receiving, then handles the updates already received."""
-        updater = self.application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
-        if self.application.running:
-            await self.application.stop()
-
     # -- updates in --------------------------------------------------------------------------
+
+    async def fetch_updates(self, offset: int | None) -> list[Payload]:
+        timeout = self.app.settings.polling_timeout
+        updates = await self.bot.get_updates(
+            offset=offset,
+            timeout=timeout,
+            allowed_updates=ALLOWED_UPDATES,
+            read_timeout=timeout + REQUEST_MARGIN,
+        )
+        return [u.to_dict() for u in updates]
+
+    async def process(self, payload: Payload) -> None:
+        update = Update.de_json(payload, self.bot)
+        await self.application.process_update(update)
+
+    async def drop_webhook(self) -> None:
+        await self.bot.delete_webhook(drop_pending_updates=False)
+
+    async def set_webhook(self, url: str, secret: str | None) -> None:
+        await self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         if update.callback_query is not None:
-            await self._on_callback(update.callback_query, update.update_id)
+            await self.on_press(update.callback_query, update.update_id)
         elif update.message is not None:
-            await self._on_message(update.message, update.update_id)
+            await self.on_message(update.message, update.update_id)
 
-    async def _on_message(self, message: Message, update_id: int) -> None:
-        incoming = incoming_message(message, update_id, self._download)
-        outcome = await self.app.dispatcher.handle(incoming)
-        await self.carry_out(outcome, message.chat.id, None)
-
-    async def _on_callback(self, query: CallbackQuery, update_id: int) -> None:
-        incoming = incoming_press(query, update_id)
-        if incoming is None:
-            await query.answer()
-            return
-        outcome = await self.app.dispatcher.handle(incoming)
-        await query.answer(outcome.alert, show_alert=bool(outcome.alert))
-        await self.carry_out(outcome, incoming.sender.chat_id, incoming.message_id)
-
-    async def _download(self, file_id: str) -> bytes:
+    async def download(self, file_id: str) -> bytes:
         file = await self.bot.get_file(file_id)
         return bytes(await file.download_as_bytearray())
 
     # -- outcomes out ------------------------------------------------------------------------
 
-    async def send_text(self, chat_id: int, text: str, buttons: Buttons, protect: bool) -> None:
-        markup = _markup(buttons)
-        await self.bot.send_message(chat_id, text, reply_markup=markup, protect_content=protect)
+    async def send_text(
+        self, chat_id: int, text: str, buttons: Buttons, protect: bool, html: bool = False
+    ) -> None:
+        markup, mode = _markup(buttons), "HTML" if html else None
+        await self.bot.send_message(
+            chat_id, text, reply_markup=markup, protect_content=protect, parse_mode=mode
+        )
 
     async def send_document(
         self,
@@ -139,6 +109,7 @@ class PtbEngine(TelegramEngine):
         caption: str | None,
         buttons: Buttons,
         protect: bool,
+        html: bool = False,
     ) -> None:
         document = file.file_id or InputFile(file.content or b"", filename=file.name)
         await self.bot.send_document(
@@ -147,6 +118,7 @@ class PtbEngine(TelegramEngine):
             caption=caption,
             reply_markup=_markup(buttons),
             protect_content=protect,
+            parse_mode="HTML" if html else None,
         )
 
     async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Buttons) -> None:

@@ -7,6 +7,8 @@ queues what it has to say in the outbox, in the same transaction as the change i
 - `documents`, every sweep interval: drafts whose publication time came are released to their
   audience and announced (art. 14(4)).
 - `terms`, daily at 09:00 and at start: term-end reminders to the secretariat (art. 12).
+- `housekeeping`, daily at 09:00 and at start: forgets update keys and polled updates older
+  than Telegram would redeliver (a day) and than the inbox replays.
 
 The reminder sweep and the recurring duties (art. 27, art. 33) are in `scheduler.py`.
 """
@@ -14,7 +16,7 @@ The reminder sweep and the recurring duties (art. 27, art. 33) are in `scheduler
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +25,9 @@ from bot.delivery import api
 from bot.protocol import Reply
 from bot.reminders.sweep import ReminderRuntime
 from bot.services import announcements, documents, seats
-from storage import reminders
+from storage import inbox, reminders, updates
+
+REDELIVERY = timedelta(days=1)  # Telegram keeps an unconfirmed update for at most a day
 
 Job = Callable[[AsyncSession, ReminderRuntime, datetime], Awaitable[list[Reply]]]
 
@@ -43,10 +47,18 @@ async def term_reminders(session: AsyncSession, rt: ReminderRuntime, now: dateti
     return []
 
 
+async def housekeeping(session: AsyncSession, rt: ReminderRuntime, now: datetime) -> list[Reply]:
+    replay = timedelta(seconds=rt.settings.inbox_replay_seconds)
+    await updates.forget_before(session, now - max(REDELIVERY, replay) - REDELIVERY)
+    await inbox.forget_before(session, now - max(REDELIVERY, replay))
+    return []
+
+
 JOBS: dict[str, Job] = {
     "membership": membership,
     "documents": release_documents,
     "terms": term_reminders,
+    "housekeeping": housekeeping,
 }
 
 

@@ -58,7 +58,12 @@ def build_scheduler(rt: ReminderRuntime) -> AsyncIOScheduler:
     )
     daily = CronTrigger(hour=9, timezone=zone)
     sweep = IntervalTrigger(seconds=rt.settings.reminder_poll_interval, timezone=zone)
-    for name, trigger in (("membership", daily), ("documents", sweep), ("terms", daily)):
+    for name, trigger in (
+        ("membership", daily),
+        ("documents", sweep),
+        ("terms", daily),
+        ("housekeeping", daily),
+    ):
         scheduler.add_job(
             run_job,
             trigger,

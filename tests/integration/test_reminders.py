@@ -263,6 +263,7 @@ async def test_scheduler_has_every_job_with_a_deliberate_misfire_policy(
             "job:membership",
             "job:documents",
             "job:terms",
+            "job:housekeeping",
         }
         for job in jobs.values():
             assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (None, True, 1)

@@ -33,7 +33,7 @@ SEND_METHODS = frozenset({"sendMessage", "sendDocument", "editMessageText"})  # 
 METHODS = (
     "getMe", "getUpdates", "deleteWebhook", "setWebhook", "getWebhookInfo", "sendMessage",
     "editMessageText", "answerCallbackQuery", "sendDocument", "getFile", "setMyCommands",
-    "deleteMyCommands", "close", "logOut",
+    "deleteMyCommands", "close", "logOut", "deleteMessage",
 )  # fmt: skip
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 
@@ -94,6 +94,7 @@ class Faults:
     blocked_chats: set[int] = field(default_factory=set)
     outage_until: float = 0.0  # time.monotonic() until which sends answer `outage_status`
     outage_status: int = 502
+    hold_downloads: bool = False  # file downloads wait for `FakeBotApi.release_downloads()`
 
     def outage(self, seconds: float, status: int = 502) -> None:
         self.outage_until, self.outage_status = time.monotonic() + seconds, status
@@ -120,6 +121,7 @@ class FakeBotApi:
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], Json] = {}  # (chat id, message id) -> message
         self.sent: dict[int, list[Json]] = defaultdict(list)  # chat id -> the bot's messages
+        self.deleted: list[tuple[int, int]] = []  # (chat id, message id) the bot deleted
         self.files: dict[str, StoredFile] = {}
         self.commands: dict[tuple[str, str], list[Json]] = {}  # (scope, language) -> menu
         self.webhook: Json = {"url": "", "secret_token": None}
@@ -131,6 +133,7 @@ class FakeBotApi:
         self._sends: deque[tuple[float, int]] = deque()  # (time, chat id), the last second
         self._last_send: dict[int, float] = {}
         self._arrived, self._recorded = asyncio.Event(), asyncio.Event()
+        self.download_waiting, self._downloads_released = asyncio.Event(), asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._handlers: dict[str, Callable[[Params], Any]] = {
@@ -179,10 +182,18 @@ class FakeBotApi:
     # -- what users do -------------------------------------------------------------------------
 
     def user_message(
-        self, user_id: int, text: str, language_code: str = "en", first_name: str = ""
+        self,
+        user_id: int,
+        text: str,
+        language_code: str = "en",
+        first_name: str = "",
+        entities: list[Json] | None = None,
     ) -> int:
-        """Queues a text message (a command when it starts with /) from a user in private."""
+        """Queues a text message (a command when it starts with /) from a user in private;
+        `entities` is its formatting (bold, links...), as Telegram describes it."""
         message = self._user_message(user_id, language_code, first_name, text=text)
+        if entities:
+            message["entities"] = entities
         if text.startswith("/"):
             length = len(text.split(" ", 1)[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
@@ -297,9 +308,16 @@ class FakeBotApi:
         stored = next((f for f in self.files.values() if f.path == path), None)
         if request.match_info["token"] != self.token or stored is None:
             raise web.HTTPNotFound()
+        if self.faults.hold_downloads:
+            self.download_waiting.set()  # the bot is inside an update's handling now
+            await self._downloads_released.wait()
         return web.Response(body=stored.content, content_type="application/octet-stream")
 
     # -- methods -------------------------------------------------------------------------------
+
+    def release_downloads(self) -> None:
+        self.faults.hold_downloads = False
+        self._downloads_released.set()
 
     async def _m_getMe(self, _params: Params) -> Json:
         return self.bot_user
@@ -367,6 +385,14 @@ class FakeBotApi:
         if markup:
             message["reply_markup"] = markup
         return message
+
+    async def _m_deleteMessage(self, params: Params) -> bool:
+        """Deletes a message; Telegram refuses one that is gone (or older than 48 hours)."""
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if self.messages.pop(key, None) is None:
+            raise ApiError(400, "Bad Request: message to delete not found")
+        self.deleted.append(key)
+        return True
 
     async def _m_answerCallbackQuery(self, _params: Params) -> bool:
         return True

@@ -6,13 +6,10 @@ import socket
 from collections.abc import AsyncIterator
 
 import pytest
-from aiogram import Bot
 
-from bot.delivery.ratelimit import SLACK, RateLimiter
 from bot.delivery.transport import Blocked, Permanent, RetryAfter, Transient
-from bot.engines.aiogram_transport import AiogramTransport, PacedRequests
+from bot.engines.aiogram_transport import AiogramTransport
 from bot.protocol import Button, OutgoingFile, Reply
-from tests.support.clock import FakeClock
 from tests.support.fake_bot_api import FakeBotApi
 
 
@@ -80,22 +77,3 @@ async def test_a_refused_connection_never_delivered() -> None:
         assert not failed.value.maybe_delivered
     finally:
         await transport.close()
-
-
-async def test_the_engines_replies_take_the_next_slot(server: FakeBotApi) -> None:
-    clock, waits = FakeClock(), []
-
-    async def sleep(seconds: float) -> None:
-        waits.append(round(seconds, 6))
-
-    limiter = RateLimiter(rate=10, chat_interval=1)
-    bot = Bot(server.token, session=AiogramTransport.connect(server.token, server.url).bot.session)
-    bot.session.middleware(PacedRequests(limiter, clock, sleep))
-    try:
-        await bot.send_message(8, "first")
-        await bot.send_message(8, "second, at once")  # urgent: not a second later
-        await bot.get_me()  # not a send: not paced
-    finally:
-        await bot.session.close()
-    assert waits == [round(limiter.interval - SLACK, 6)]
-    assert limiter.earliest(9, limiter.at(clock.now())) == 2 * limiter.interval - SLACK

@@ -12,7 +12,9 @@ from bot.delivery.ratelimit import (
     RateLimiter,
     apply_retry_after,
     is_storm,
+    pace_reply,
 )
+from tests.support.clock import FakeClock
 
 
 def book_all(limiter: RateLimiter, chats: list[int], now: float = 0.0) -> list[float]:
@@ -120,3 +122,17 @@ def test_limiter_seconds_keep_microseconds() -> None:
     start = datetime(2026, 11, 25, tzinfo=UTC)
     assert limiter.at(start) == 0.0
     assert limiter.at(start + timedelta(microseconds=1)) == 1e-6
+
+
+async def test_an_engines_reply_takes_the_next_overall_slot_not_the_chats() -> None:
+    clock, waits = FakeClock(), []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(round(seconds, 6))
+
+    limiter = RateLimiter(rate=10, chat_interval=1)
+    await pace_reply(limiter, clock, 8, sleep)
+    await pace_reply(limiter, clock, 8, sleep)  # urgent: not a second later
+    assert waits == [round(limiter.interval - SLACK, 6)]
+    # the outbox's next send waits behind both replies
+    assert limiter.earliest(9, limiter.at(clock.now())) == 2 * limiter.interval - SLACK

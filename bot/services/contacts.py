@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charter.membership import HAS_RIGHTS, ON_ROSTER, may_remove_contact
 from bot.errors import DomainError
 from bot.i18n import N_
+from bot.services import invitations
 from storage import audit, people, units
-from storage.models import Contact, ContactInvite, Person, Role, Unit
+from storage.models import Contact, Person, Role, Unit
+from storage.onboarding_models import Invitation, InvitationKind
 
 INVITE_PREFIX = "ct"
 INVITE_VALID_FOR = timedelta(days=14)
@@ -28,20 +29,22 @@ def invite_link(bot_username: str | None, token: str) -> str:
 
 async def create_invite(
     session: AsyncSession, unit_id: int, actor_id: int, now: datetime, as_main: bool = False
-) -> ContactInvite:
-    """A one-time token for a new (backup or main) contact of the unit."""
+) -> Invitation:
+    """A one-time link for a new (backup or main) contact of the unit (see invitations)."""
     unit = await units.get(session, unit_id)
     if unit is None or unit.status not in ON_ROSTER:
         raise DomainError(N_("This unit is no longer a member."))
-    invite = ContactInvite(
-        token=secrets.token_hex(16),
+    source = "roster" if as_main else "unit"
+    invite = await invitations.create(
+        session,
+        InvitationKind.CONTACT,
+        now,
+        INVITE_VALID_FOR,
+        actor_id=actor_id,
         unit_id=unit_id,
-        created_by=actor_id,
-        created_at=now,
-        expires_at=now + INVITE_VALID_FOR,
         as_main=as_main,
+        source=source,
     )
-    session.add(invite)
     await audit.record(
         session, now, actor_id, "contact.invite", f"unit:{unit_id}", as_main=as_main
     )
@@ -49,35 +52,16 @@ async def create_invite(
 
 
 async def accept_invite(
-    session: AsyncSession, token: str, person: Person, now: datetime
+    session: AsyncSession, token: str, person: Person, now: datetime, zone: tzinfo = UTC
 ) -> tuple[Unit, Contact]:
     """Binds the person who opened the link as a contact of the unit; the link is spent."""
-    invite = await session.get(ContactInvite, token, with_for_update=True)
-    if invite is None or invite.used_at is not None or invite.expires_at <= now:
-        raise DomainError(INVALID_INVITE)
-    unit = await units.get(session, invite.unit_id)
-    if unit is None or unit.status not in ON_ROSTER:
-        raise DomainError(INVALID_INVITE)
-    if await units.of_person(session, person.id) is not None:
-        raise DomainError(N_("You are already the contact person of a unit."))
-    invite.used_at, invite.used_by = now, person.id
-    if invite.as_main:
-        for contact in await units.contacts_of(session, unit.id):
-            contact.is_main = False
-        await session.flush()
-    contact = await units.add_contact(
-        session,
-        unit.id,
-        person.id,
-        person.display_name or str(person.telegram_id),
-        now,
-        is_main=invite.as_main,
+    found = await invitations.accept(
+        session, token, person, now, zone, frozenset({InvitationKind.CONTACT})
     )
-    await people.grant(session, person.id, Role.CONTACT, invite.created_by, now)
-    await audit.record(
-        session, now, person.id, "contact.join", f"unit:{unit.id}", main=invite.as_main
-    )
-    return unit, contact
+    if isinstance(found, invitations.Refused):
+        raise DomainError(INVALID_INVITE)
+    assert found.unit is not None and found.contact is not None
+    return found.unit, found.contact
 
 
 async def make_main(

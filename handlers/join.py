@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import validation
+from bot.charter.privacy import Viewer, contact_details
 from bot.context import Context
 from bot.errors import DomainError, StaleButton
 from bot.i18n import N_
@@ -207,6 +208,13 @@ def _buttons(ctx: Context, step: str) -> tuple[tuple[Button, ...], ...]:
     return ()
 
 
+def _contact(ctx: Context, name: str, phone: str, email: str) -> str:
+    """The applicant's own answers, shown back to them (bot.charter.privacy: themselves)."""
+    viewer = Viewer(ctx.person.id, ctx.roles)
+    details = contact_details(viewer, phone, email, person_id=ctx.person.id)
+    return ", ".join(part for part in (name, details) if part)
+
+
 def _summary(ctx: Context) -> Reply:
     a, t = ctx.answers, ctx.t
     lines = [
@@ -214,7 +222,7 @@ def _summary(ctx: Context) -> Reply:
         *unit_lines(
             t, a["unit_name"], a["credit_code"], a["unit_type"], a["sub_sectors"], a["region"]
         ),
-        field(t, "contact", f"{a['contact_name']}, {a['phone']}, {a['email']}"),
+        field(t, "contact", _contact(ctx, a["contact_name"], a["phone"], a["email"])),
         t("Press Submit to send it to the secretariat, or /cancel to drop it."),
     ]
     submit = Button(ctx.t("Submit"), button_data(FORM, "submit"))

@@ -8,7 +8,7 @@ from bot.errors import StaleButton
 from bot.i18n import N_
 from bot.protocol import Button, Reply
 from bot.routing import ButtonAction, Command, DeepLink, Feature, Form, button_data
-from bot.services import contacts, notify
+from bot.services import contacts, notify, privacy
 from handlers.unit_card import unit_card
 from storage import audit, units
 from storage.models import Role
@@ -25,7 +25,9 @@ async def show(ctx: Context) -> Reply:
     rows = [(Button(ctx.t("Request a correction"), button_data("pf", "fix")),)]
     if contact.is_main:
         rows.append((Button(ctx.t("Invite a backup contact"), button_data("pf", "invite")),))
-    return Reply("\n".join(await unit_card(ctx.session, ctx.t, unit)), buttons=tuple(rows))
+    viewer = await privacy.viewer(ctx.session, ctx.person.id, ctx.roles)
+    card = await unit_card(ctx.session, ctx.t, unit, viewer)
+    return Reply("\n".join(card), buttons=tuple(rows))
 
 
 async def press(ctx: Context, args: list[str]) -> Reply:
@@ -67,7 +69,7 @@ async def answer_correction(ctx: Context) -> list[Reply]:
 async def accept_invite(ctx: Context, args: list[str]) -> list[Reply]:
     """Opening an invitation link binds this account as a contact of the unit."""
     unit, contact = await contacts.accept_invite(
-        ctx.session, "".join(args), ctx.person, ctx.clock.now()
+        ctx.session, "_".join(args), ctx.person, ctx.clock.now()
     )
     ctx.menus_to_refresh.add(ctx.person.id)
     role = ctx.t("main contact") if contact.is_main else ctx.t("backup contact")

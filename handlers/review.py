@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot import validation
+from bot.charter.privacy import Viewer, contact_details
 from bot.context import Context
 from bot.i18n import N_
 from bot.labels import field, unit_lines
@@ -133,12 +134,19 @@ async def _card_after(ctx: Context, after_id: int) -> Reply | list[Reply]:
     return [Reply(count.format(count=len(queue))), _card(ctx, application)]
 
 
+def _contact(ctx: Context, name: str, phone: str, email: str, applicant_id: int) -> str:
+    """The applicant's contact person; phone and e-mail as the reader may see them."""
+    viewer = Viewer(ctx.person.id, ctx.roles)
+    details = contact_details(viewer, phone, email, person_id=applicant_id)
+    return ", ".join(part for part in (name, details) if part)
+
+
 def _card(ctx: Context, a: Application) -> Reply:
     t = ctx.t
     lines = [
         t("Application {id}, submitted {when}").format(id=a.id, when=t.datetime(a.submitted_at)),
         *unit_lines(t, a.unit_name, a.credit_code, a.unit_type, a.sub_sectors, a.region),
-        field(t, "contact", f"{a.contact_name}, {a.phone}, {a.email}"),
+        field(t, "contact", _contact(ctx, a.contact_name, a.phone, a.email, a.applicant_id)),
         *(f"— {entry['text']}" for entry in a.exchange),
     ]
     buttons = (

@@ -11,7 +11,7 @@ from bot.i18n import N_
 from bot.labels import STATUSES, TIERS
 from bot.protocol import Button, OutgoingFile, Reply
 from bot.routing import ButtonAction, Command, Feature, button_data
-from bot.services import announcements, contacts, membership, notify, roster
+from bot.services import announcements, contacts, membership, notify, privacy, roster
 from handlers.unit_card import unit_card
 from storage import units
 from storage.models import Role, Unit, UnitStatus, UnitTier
@@ -49,14 +49,16 @@ async def show_card(ctx: Context, unit_id: int, _rest: list[str]) -> Reply:
     unit = await units.get(ctx.session, unit_id)
     if unit is None:
         raise StaleButton()
-    lines = await unit_card(ctx.session, ctx.t, unit)
+    viewer = await privacy.viewer(ctx.session, ctx.person.id, ctx.roles)
+    lines = await unit_card(ctx.session, ctx.t, unit, viewer)
     return Reply("\n".join(lines), buttons=await _card_buttons(ctx, unit))
 
 
 async def export(ctx: Context, _unit_id: int, rest: list[str], kind: str = "xlsx") -> Reply:
     """Sends the whole roster as a spreadsheet, in the reader's language."""
     found = await roster.find(ctx.session, roster.RosterQuery())
-    table = await roster.rows(ctx.session, found, ctx.t)
+    viewer = await privacy.viewer(ctx.session, ctx.person.id, ctx.roles)
+    table = await roster.rows(ctx.session, found, ctx.t, viewer)
     header = roster.headers(ctx.t)
     content = roster.to_xlsx(header, table) if kind == "xlsx" else roster.to_csv(header, table)
     name = f"roster-{ctx.clock.now().date().isoformat()}.{kind}"

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charter.privacy import Viewer, contact_details
 from bot.i18n import Translator
 from bot.labels import MEASURES, STATUSES, TIERS, field, unit_lines
 from storage import membership, units
 from storage.models import Unit
 
 
-async def unit_card(session: AsyncSession, t: Translator, unit: Unit) -> list[str]:
-    """Everything the secretariat and the unit itself may see about the unit (art. 17)."""
+async def unit_card(session: AsyncSession, t: Translator, unit: Unit, viewer: Viewer) -> list[str]:
+    """Everything the secretariat and the unit itself may see about the unit (art. 17); the
+    contacts' phone and e-mail only as `viewer` may see them (bot.charter.privacy)."""
     tier = t(TIERS[unit.tier])
     if unit.tier_since:
         tier += " " + t("(since {day})").format(day=unit.tier_since.isoformat())
@@ -23,7 +25,8 @@ async def unit_card(session: AsyncSession, t: Translator, unit: Unit) -> list[st
     ]
     for contact in await units.contacts_of(session, unit.id):
         role = t("main contact") if contact.is_main else t("backup contact")
-        lines.append(f"• {contact.name} ({role}) {contact.phone} {contact.email}".rstrip())
+        details = contact_details(viewer, contact.phone, contact.email, unit.id)
+        lines.append(f"• {contact.name} ({role}) {details}".rstrip())
     for record in await membership.discipline_of(session, unit.id):
         lifted = " " + t("(lifted)") if record.lifted_at else ""
         day = record.decided_at.date().isoformat()

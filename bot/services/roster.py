@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.charter.privacy import Viewer, contact_details
 from bot.i18n import N_, Translator
 from bot.labels import STATUSES, SUB_SECTORS, TIERS, UNIT_TYPES
 from storage import units
-from storage.models import Unit, UnitStatus, UnitTier
+from storage.models import Contact, Unit, UnitStatus, UnitTier
 
 COLUMNS = (
     ("name", N_("Unit")),
@@ -64,8 +65,11 @@ async def find(session: AsyncSession, query: RosterQuery) -> Sequence[Unit]:
     )
 
 
-async def rows(session: AsyncSession, found: Sequence[Unit], t: Translator) -> list[list[str]]:
-    """One row per unit, in the reader's language, for export."""
+async def rows(
+    session: AsyncSession, found: Sequence[Unit], t: Translator, viewer: Viewer
+) -> list[list[str]]:
+    """One row per unit, in the reader's language, for export; contact details only as
+    `viewer` may see them (bot.charter.privacy)."""
     table = []
     for unit in found:
         contacts = await units.contacts_of(session, unit.id)
@@ -81,10 +85,16 @@ async def rows(session: AsyncSession, found: Sequence[Unit], t: Translator) -> l
                 t(TIERS[unit.tier]),
                 unit.joined_on.isoformat() if unit.joined_on else "",
                 unit.left_on.isoformat() if unit.left_on else "",
-                f"{main.name} {main.phone} {main.email}" if main else "",
+                _contact(viewer, unit, main),
             ]
         )
     return table
+
+
+def _contact(viewer: Viewer, unit: Unit, main: Contact | None) -> str:
+    if main is None:
+        return ""
+    return f"{main.name} {contact_details(viewer, main.phone, main.email, unit.id)}".rstrip()
 
 
 def headers(t: Translator) -> list[str]:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot import minutes, validation
 from bot.charter import meetings as rules
+from bot.charter.membership import has_member_rights
 from bot.context import Context
 from bot.errors import DomainError, NotAllowed, StaleButton
 from bot.i18n import N_, Translator
@@ -320,6 +321,8 @@ def _heading(t: Translator, meeting: Meeting) -> str:
 
 async def list_meetings(ctx: Context) -> Reply:
     """Lists the current meetings and the latest ended ones, each with a button to open it."""
+    if not ctx.roles & {Role.SECRETARIAT, Role.LEADERSHIP} and not await _member_contact(ctx):
+        raise DomainError(meetings.NO_SEAT)
     found = await stored.current_meetings(ctx.session)
     if not found:
         text = ctx.t("No joint directors' meeting is scheduled.")
@@ -350,9 +353,18 @@ async def _card(ctx: Context, board: Board, edit: bool = False) -> Reply:
     )
     if acting is not None:
         return await _seat_card(ctx, board, acting, edit)
-    if Role.CONTACT in ctx.roles and board.meeting.status is not MeetingStatus.CANCELLED:
+    if await _member_contact(ctx) and board.meeting.status is not MeetingStatus.CANCELLED:
         return Reply(_agenda(ctx.t, board.meeting, board.motions, full=False), protect=True)
     raise DomainError(meetings.NO_SEAT)
+
+
+async def _member_contact(ctx: Context) -> bool:
+    """Art. 15(3), 16(5): a contact sees the agenda while their unit has member rights, as
+    only such units are sent it."""
+    if Role.CONTACT not in ctx.roles:
+        return False
+    found = await units.of_person(ctx.session, ctx.person.id)
+    return found is not None and has_member_rights(found[0].status)
 
 
 async def _admin_card(ctx: Context, board: Board, edit: bool = False) -> Reply:

@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Person, Role, RoleGrant
 
+NAME_LIMIT = Person.__table__.c.display_name.type.length
+LANGUAGE_CODE_LIMIT = Person.__table__.c.language_code.type.length
+
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
     return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
@@ -24,6 +27,10 @@ async def ensure(
     language_code: str | None = None,
 ) -> Person:
     """Loads the person, creating them on first contact; writes only what changed."""
+    # Cut to the columns' sizes: an over-long name must not make every update of theirs fail.
+    display_name, language_code = display_name[:NAME_LIMIT], (language_code or None)
+    if language_code is not None:
+        language_code = language_code[:LANGUAGE_CODE_LIMIT]
     person = await by_telegram_id(session, telegram_id)
     if person is None:
         person = Person(

@@ -1,0 +1,1 @@
+"""Hardening: fuzzing, the permission matrix, redelivery, input limits (issue #10)."""

@@ -1,16 +1,18 @@
-"""Command line: run the bot, the console, migrations, and role grants."""
+"""Command line: run the bot, the console, migrations, role grants, roster import, demo."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
+from pathlib import Path
 
 from bot import logs
 from bot.app import App, StartupError, build_app, prepare_database
 from bot.errors import DomainError
-from bot.services import roles
+from bot.services import privacy, roles
 from bot.settings import Settings
 from storage.db import create_engine
 from storage.models import Role
@@ -25,8 +27,10 @@ Try other roles in the console with: python -m bot console --as secretariat
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings()
-    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
-    logs.configure(logging.WARNING if args.command in (None, "console") else logging.INFO, token)
+    secrets = [s.get_secret_value() for s in (settings.bot_token, settings.webhook_secret) if s]
+    logs.configure(
+        logging.WARNING if args.command in (None, "console", "demo") else logging.INFO, *secrets
+    )
     try:
         return asyncio.run(_COMMANDS[args.command or "run"](settings, args))
     except StartupError as error:
@@ -97,6 +101,71 @@ async def _change_role(settings: Settings, args: argparse.Namespace, revoke: boo
     return 0
 
 
+async def export_person(settings: Settings, args: argparse.Namespace) -> int:
+    """Prints everything the bot holds about one person as JSON (PIPL art. 45)."""
+    app = await build_app(settings)
+    try:
+        async with app.sessions() as session:
+            person = await privacy.find_person(session, args.telegram_id, args.person)
+            document = await privacy.export_person(session, person)
+    finally:
+        await app.close()
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+    if args.out:
+        await asyncio.to_thread(Path(args.out).write_text, text + "\n", encoding="utf-8")
+        print(f"personal data of person {person.id} written to {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+async def erase_person(settings: Settings, args: argparse.Namespace) -> int:
+    """Erases one person's personal data (PIPL art. 47), after confirmation or with --yes."""
+    app = await build_app(settings)
+    try:
+        async with app.sessions() as session, session.begin():
+            person = await privacy.find_person(session, args.telegram_id, args.person)
+            who = f"person {person.id} (Telegram id {person.telegram_id})"
+            if not args.yes and not _confirmed(who):
+                print("nothing erased")
+                return 1
+            done = await privacy.erase_person(session, person, None, app.clock.now(), app.catalogs)
+    finally:
+        await app.close()
+    name = privacy.PSEUDONYM.format(id=done.person_id)
+    print(f"erased the personal data of {who}; now known as {name}")
+    print(f"rows rewritten: {json.dumps(done.summary, sort_keys=True)}")
+    for unit in done.units_without_contact:
+        print(f"unit {unit.id} ({unit.name}) has no contact now; the secretariat was told")
+    for seat in done.active_seats:
+        print(f"seat {seat} is still held by the erased person: end it on /seats")
+    return 0
+
+
+def _confirmed(who: str) -> bool:
+    print(f"This erases the personal data of {who}. It cannot be undone.")
+    try:
+        return input("Type ERASE to confirm: ").strip() == "ERASE"
+    except EOFError:
+        return False
+
+
+async def import_cmd(settings: Settings, args: argparse.Namespace) -> int:
+    """Prints what importing the roster file would do; writes it only with --apply."""
+    from bot import onboarding_cli
+
+    return await onboarding_cli.import_file(settings, args)
+
+
+async def demo(settings: Settings, args: argparse.Namespace) -> int:
+    """Fills an empty database with the fictional demo center, then opens the console."""
+    from bot import onboarding_cli
+
+    if await onboarding_cli.fill_demo(settings):
+        return await console(settings, args)
+    return 1
+
+
 def _telegram_engine(app: App) -> object:
     if app.settings.bot_engine == "ptb":
         from bot.engines.ptb_engine import PtbEngine
@@ -119,10 +188,28 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", default=None, help="Telegram-style language code, e.g. en"
     )
     sub.add_parser("migrate", help="apply database migrations")
+    importing = sub.add_parser("import", help="import the roster from an XLSX or CSV file")
+    importing.add_argument("file")
+    importing.add_argument("--apply", action="store_true", help="write it (default: report only)")
+    importing.add_argument(
+        "--skip-refused", action="store_true", help="with --apply: import the accepted rows"
+    )
+    demo_parser = sub.add_parser("demo", help="a fictional demo center, then the console")
+    demo_parser.add_argument(
+        "--as", dest="role", default="secretariat", choices=[r.value for r in Role]
+    )
+    demo_parser.add_argument("--lang", default=None, help="Telegram-style language code")
     for name in ("grant", "revoke"):
         command = sub.add_parser(name, help=f"{name} a role")
         command.add_argument("telegram_id", type=int)
         command.add_argument("role", choices=[r.value for r in roles.GRANTABLE])
+    for name, purpose in (("export-person", "print"), ("erase-person", "erase")):
+        command = sub.add_parser(name, help=f"{purpose} one person's personal data (PIPL)")
+        who = command.add_mutually_exclusive_group(required=True)
+        who.add_argument("telegram_id", type=int, nargs="?", help="their Telegram user id")
+        who.add_argument("--person", type=int, help="the bot's own id of the person instead")
+    sub.choices["export-person"].add_argument("--out", help="write the JSON to this file")
+    sub.choices["erase-person"].add_argument("--yes", action="store_true", help="do not ask")
     return parser
 
 
@@ -132,6 +219,10 @@ _COMMANDS = {
     "migrate": migrate_cmd,
     "grant": grant,
     "revoke": revoke,
+    "export-person": export_person,
+    "erase-person": erase_person,
+    "import": import_cmd,
+    "demo": demo,
 }
 
 if __name__ == "__main__":

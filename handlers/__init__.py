@@ -16,6 +16,8 @@ def features() -> list[Feature]:
         join,
         language,
         meetings,
+        notices,
+        onboarding,
         profile,
         projects,
         review,
@@ -35,6 +37,7 @@ def features() -> list[Feature]:
         events.setup(),
         documents.setup(),
         meetings.setup(),
+        notices.setup(),
         projects.setup(),
         withdraw.setup(),
         review.setup(),
@@ -43,4 +46,5 @@ def features() -> list[Feature]:
         discipline.setup(),
         audit.setup(),
         roles.setup(),
+        onboarding.setup(),
     ]

@@ -251,21 +251,6 @@ class ProjectFiling(Base):
     acknowledged_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
-class ContactInvite(Base):
-    """A one-time deep link that binds a Telegram account as a unit's (backup) contact."""
-
-    __tablename__ = "contact_invites"
-
-    token: Mapped[str] = mapped_column(String(48), primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id", ondelete="CASCADE"))
-    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
-    used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    as_main: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
 class RoleGrant(Base):
     __tablename__ = "role_grants"
     __table_args__ = (UniqueConstraint("person_id", "role"),)
@@ -332,6 +317,7 @@ class DeliveryStatus(enum.StrEnum):
     UNKNOWN = "unknown"  # sent after an interrupted attempt, so it may have arrived twice
     FAILED = "failed"
     BLOCKED = "blocked"  # the chat blocked the bot (403)
+    CANCELLED = "cancelled"  # its broadcast was stopped before it went (notices)
 
 
 class DeliveryBatch(Base):
@@ -381,6 +367,8 @@ class OutboxMessage(Base):
     file_content: Mapped[bytes | None] = mapped_column(LargeBinary)
     file_id: Mapped[str | None] = mapped_column(String(256))
     protect: Mapped[bool] = mapped_column(Boolean, default=False)
+    parse_mode: Mapped[str | None] = mapped_column(String(8))  # "HTML" for formatted text
+    delete_message_id: Mapped[int | None] = mapped_column(BigInteger)  # a delete, not a send
     status: Mapped[DeliveryStatus] = mapped_column(_str_enum(DeliveryStatus))
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -458,4 +446,12 @@ class Reminder(Base):
 
 # Feature models live beside their queries; importing them here puts every table in
 # Base.metadata for Alembic and the tests.
-from storage import documents_models, events_models, meetings_models  # noqa: E402, F401
+from storage import (  # noqa: E402, F401
+    documents_models,
+    events_models,
+    inbox_models,
+    meetings_models,
+    notices_models,
+    onboarding_models,
+    privacy_models,
+)

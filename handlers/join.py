@@ -11,6 +11,7 @@ from bot.labels import SUB_SECTORS, UNIT_TYPES, field, unit_lines
 from bot.protocol import Button, Reply
 from bot.routing import ButtonAction, Command, Feature, Form, button_data
 from bot.services import applications, notify
+from handlers.files import read_within
 from storage import applications as stored_applications
 from storage import units
 
@@ -95,12 +96,7 @@ async def answer_file(ctx: Context) -> Reply:
     file = ctx.incoming.file
     if file is None or file.fetch is None:
         return Reply(ctx.t("Please send the sealed application form as a file (PDF, JPG or PNG)."))
-    limit = ctx.settings.max_upload_bytes
-    if file.size is not None and file.size > limit:
-        raise DomainError(N_("That file is larger than {megabytes} MB."), megabytes=limit // 2**20)
-    content = await file.fetch()
-    if len(content) > limit:
-        raise DomainError(N_("That file is larger than {megabytes} MB."), megabytes=limit // 2**20)
+    content = await read_within(file, ctx.settings.max_upload_bytes)
     if not any(content.startswith(magic) for magic in ACCEPTED_FILES):
         raise DomainError(
             N_("Only PDF, JPG or PNG files are accepted; please send a scan in one of these.")

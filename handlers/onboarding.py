@@ -6,13 +6,14 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot.context import Context
-from bot.errors import DomainError, StaleButton
+from bot.errors import StaleButton
 from bot.i18n import N_
 from bot.protocol import Button, OutgoingFile, Reply
 from bot.routing import ButtonAction, Command, DeepLink, Feature, Form, button_data
 from bot.services import imports, invitations, notify, roster_template
 from bot.services.roster import to_csv, to_xlsx
 from bot.services.roster_rows import row_from_data, row_to_data
+from handlers.files import read_within
 from storage import invitations as stored
 from storage.models import Role, Unit
 from storage.onboarding_models import Invitation, InvitationKind
@@ -67,10 +68,8 @@ async def receive_file(ctx: Context) -> Reply | list[Reply]:
     file = ctx.incoming.file
     if file is None or file.fetch is None:
         return Reply(ctx.t("Please send the roster as a file (XLSX or CSV)."))
-    limit = ctx.settings.max_upload_bytes
-    if file.size is not None and file.size > limit:
-        raise DomainError(N_("That file is larger than {megabytes} MB."), megabytes=limit // 2**20)
-    plan = await imports.plan_file(ctx.session, file.name, await file.fetch())
+    content = await read_within(file, ctx.settings.max_upload_bytes)
+    plan = await imports.plan_file(ctx.session, file.name, content)
     rows = [row_to_data(row) for row in plan.accepted]
     await ctx.next_step("confirm", file=file.name, rows=rows)
     return _preview(ctx, plan)

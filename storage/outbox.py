@@ -413,6 +413,22 @@ async def set_progress_message(session: AsyncSession, batch_id: int, message_id:
     )
 
 
+async def failure_reasons(
+    session: AsyncSession, batch_id: int, limit: int
+) -> list[tuple[str, int]]:
+    """Why a batch's failed messages failed (the last error), the commonest first."""
+    reason = func.coalesce(OutboxMessage.last_error, "")
+    rows = await session.execute(
+        select(reason, func.count())
+        .where(OutboxMessage.batch_id == batch_id)
+        .where(OutboxMessage.status == DeliveryStatus.FAILED)
+        .group_by(reason)
+        .order_by(func.count().desc(), reason)
+        .limit(limit)
+    )
+    return [(str(text), int(n)) for text, n in rows.all()]
+
+
 async def blocked_chats(session: AsyncSession, batch_id: int, limit: int) -> list[int]:
     """Chats of a batch that blocked the bot, for the final report."""
     query = (

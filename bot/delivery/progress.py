@@ -63,7 +63,8 @@ class Progress:
             names = await reports.names_of(
                 session, await outbox.blocked_chats(session, batch.id, reports.NAMES_SHOWN)
             )
-            text = reports.final_text(t, batch.title, counts, names)
+            reasons = await outbox.failure_reasons(session, batch.id, reports.REASONS_SHOWN)
+            text = reports.final_text(t, batch.title, counts, names, reasons)
             if batch.starter_chat_id is not None:
                 await self._report(session, batch, text, now)
         if batch.starter_chat_id is None:

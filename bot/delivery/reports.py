@@ -25,6 +25,8 @@ FINISHED = N_(
 UNKNOWN = N_("{unknown} were being sent when the bot stopped, so they may have arrived twice.")
 CANCELLED = N_("{cancelled} were not sent: the sending was cancelled.")
 UNREACHABLE = N_("Not reachable, they blocked the bot: {names}.")
+FAILED_BECAUSE = N_("Why they failed: {reasons}.")
+REASONS_SHOWN = 5
 AND_MORE = N_("{names} and {more} more")
 BLOCKED_ONE = N_(
     "{name} has blocked the bot, so a message to them was not delivered. Nothing more is "
@@ -38,9 +40,19 @@ def progress_text(t: Translator, title: str, counts: outbox.Counts, seconds: flo
     return t(PROGRESS).format(title=title, left=left, **_figures(counts))
 
 
-def final_text(t: Translator, title: str, counts: outbox.Counts, names: Sequence[str]) -> str:
-    """The closing figures; unreachable people by name, so the secretariat can follow up."""
+def final_text(
+    t: Translator,
+    title: str,
+    counts: outbox.Counts,
+    names: Sequence[str],
+    reasons: Sequence[tuple[str, int]] = (),
+) -> str:
+    """The closing figures; why sends failed (Telegram's words, with how many); unreachable
+    people by name, so the secretariat can follow up."""
     lines = [t(FINISHED).format(title=title, **_figures(counts))]
+    if reasons:
+        listed = "; ".join(f"{reason or '?'} ({n})" for reason, n in reasons)
+        lines.append(t(FAILED_BECAUSE).format(reasons=listed))
     if counts.unknown:
         lines.append(t(UNKNOWN).format(unknown=counts.unknown))
     if counts.cancelled:

@@ -303,6 +303,7 @@ async def test_broadcast_progress_is_edited_in_place_then_reported(
     assert edits[-1].reply.text.startswith(final)
     [report] = [s for s in to_starter if s.message_id != progress.message_id]
     assert report.reply.text.startswith(final) and "1003" in report.reply.text
+    assert "Why they failed: Bad Request (1)." in report.reply.text
     async with sessions() as session:
         counts = await outbox.counts(session, batch_id)
     assert (counts.sent, counts.failed, counts.blocked, counts.open, counts.total) == (

@@ -41,6 +41,10 @@ def test_final_report_names_the_unreachable_and_counts_the_uncertain(
     assert lines[1] == "3 were being sent when the bot stopped, so they may have arrived twice."
     assert lines[2].startswith("Not reachable, they blocked the bot: P0, P1,")
     assert lines[2].endswith("P19 and 5 more.")
+    reasons = [("Bad Request: chat not found", 2)]
+    assert final_text(t, "AGM", Counts(sent=3, failed=2), [], reasons).split("\n")[1] == (
+        "Why they failed: Bad Request: chat not found (2)."
+    )
     assert final_text(t, "AGM", Counts(sent=3), []) == (
         "“AGM” is delivered: 3 sent, 0 failed, 0 blocked, of 3."
     )

@@ -7,7 +7,6 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from openpyxl import Workbook
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charter.privacy import Viewer, contact_details
@@ -111,6 +110,8 @@ def to_csv(header: list[str], table: list[list[str]]) -> bytes:
 
 
 def to_xlsx(header: list[str], table: list[list[str]]) -> bytes:
+    from openpyxl import Workbook  # loaded when used: it costs 10 MB resident
+
     book = Workbook()
     sheet = book.active
     sheet.append(header)

@@ -14,8 +14,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import load_workbook
-
 from bot import validation
 from bot.charter.meetings import seats_allowed
 from bot.charter.roster import seat_holders_allowed
@@ -328,6 +326,8 @@ def _is_xlsx(content: bytes) -> bool:
 def _xlsx_lines(content: bytes) -> Iterator[tuple[int, list[str]]]:
     """The first sheet's rows; numbers and dates come back as the text they show."""
     try:
+        from openpyxl import load_workbook  # loaded when used: 10 MB resident
+
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise DomainError(NOT_A_ROSTER) from error

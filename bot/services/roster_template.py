@@ -6,8 +6,6 @@ import csv
 import io
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
 from stdnum.cn import uscc
 
 from bot.services.roster_rows import COLUMNS
@@ -86,6 +84,9 @@ def header() -> list[str]:
 
 
 def to_xlsx() -> bytes:
+    from openpyxl import Workbook  # loaded when used: it costs 10 MB resident
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "成员名册 Roster"

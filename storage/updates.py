@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ProcessedUpdate
@@ -14,15 +14,18 @@ from storage.models import ProcessedUpdate
 async def claim(session: AsyncSession, key: str, now: datetime) -> bool:
     """Records the update key; False when it was handled before, or is being handled now.
 
+    One statement, which writes first (on SQLite the transaction takes the write lock here).
     A copy arriving while the first is still in its transaction waits on the key's lock and
-    then fails the primary key, which means the same: already handled.
+    then finds it taken, which means the same: already handled.
     """
-    try:
-        async with session.begin_nested():
-            session.add(ProcessedUpdate(key=key, processed_at=now))
-    except IntegrityError:
-        return False
-    return True
+    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ProcessedUpdate)
+        .values(key=key, processed_at=now)
+        .on_conflict_do_nothing()
+        .returning(ProcessedUpdate.key)
+    )
+    return (await session.execute(statement)).scalar() is not None
 
 
 async def forget_before(session: AsyncSession, moment: datetime) -> None:

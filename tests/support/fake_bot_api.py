@@ -262,6 +262,19 @@ class FakeBotApi:
             await _wait_until(self._recorded, deadline)
         return found
 
+    async def wait_until(
+        self,
+        done: Callable[[], bool],
+        timeout: float = 5,  # noqa: ASYNC109 - the deadline is what tests read
+    ) -> None:
+        """Returns once `done()` holds, re-checking after each call the bot makes."""
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() >= deadline:
+                seen = [(c.method, c.params.get("text")) for c in self.calls[-15:]]
+                raise AssertionError(f"not done in {timeout} s; last calls: {seen}")
+            await _wait_until(self._recorded, deadline)
+
     def calls_of(
         self, method: str, predicate: Callable[[Params], bool] | None = None
     ) -> list[Call]:

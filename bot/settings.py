@@ -80,7 +80,7 @@ class Settings(BaseSettings):
     delivery_release_after: float = 3.0  # a row whose chat is held longer goes back
     delivery_drain_timeout: float = 20.0  # on stop, how long sends under way may take
     progress_interval: float = 5.0  # seconds between two edits of a progress message
-    reminder_poll_interval: float = 5.0
+    reminder_poll_interval: float = 1.0  # seconds between sweeps for due reminders
     reminder_batch_size: int = Field(default=500, ge=1)
 
     # -- onboarding (issue 11) -------------------------------------------------------------------

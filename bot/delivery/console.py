@@ -6,6 +6,7 @@ import itertools
 import sys
 from typing import TextIO
 
+from bot.delivery.content import plain_text
 from bot.protocol import Reply
 
 
@@ -28,7 +29,7 @@ class ConsoleTransport:
 
     def _print(self, chat_id: int, reply: Reply, mark: str) -> None:
         mark += "[protected] " if reply.protect else ""
-        lines = [f"→ chat {chat_id}: {mark}{reply.text}"]
+        lines = [f"→ chat {chat_id}: {mark}{plain_text(reply)}"]
         if reply.file is not None:
             lines.append(f"  [file: {reply.file.name}]")
         lines += [f"  [{b.label}]" for row in reply.buttons for b in row]

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import replace
 from typing import Any
 
 from bot.protocol import Button, OutgoingFile, Reply
 from storage.models import OutboxMessage
 
+TAG = re.compile(r"</?[a-zA-Z][^>]*>")
+
 CAPTION_LIMIT = 1024  # Telegram's limit on a file's caption, the tightest platform we serve
+
+
+def plain_text(reply: Reply) -> str:
+    """The text as a person reads it: Telegram HTML (a notice's formatting) without its tags,
+    for the console, which has no formatting to render."""
+    if not reply.html:
+        return reply.text
+    return html.unescape(TAG.sub("", reply.text))
 
 
 def parts(reply: Reply) -> list[Reply]:

@@ -10,6 +10,7 @@ from typing import TextIO
 
 from bot.app import App
 from bot.delivery.console import ConsoleTransport
+from bot.delivery.content import plain_text
 from bot.protocol import Button, Incoming, IncomingFile, Outcome, Reply, Sender, parse_command
 from bot.services.roles import grant_role
 from storage import outbox
@@ -124,7 +125,7 @@ class ConsoleEngine:
         """A reply to this chat; messages to others come through the outbox's transport."""
         marks = "(edited) " if reply.edit else ""
         marks += "[protected] " if reply.protect else ""
-        self._print(f"{marks}{reply.text}")
+        self._print(f"{marks}{plain_text(reply)}")
         if reply.file is not None:
             size = len(reply.file.content) if reply.file.content is not None else "?"
             self._print(f"  [file: {reply.file.name}, {size} bytes]")

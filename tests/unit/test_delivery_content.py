@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.delivery.content import CAPTION_LIMIT, columns, parts, reply_of
+from bot.delivery.content import CAPTION_LIMIT, columns, parts, plain_text, reply_of
 from bot.protocol import Button, OutgoingFile, Reply
 from storage.models import OutboxMessage
 
@@ -35,3 +35,9 @@ def test_a_caption_too_long_goes_first_as_text() -> None:
     assert (document.text, document.file, document.buttons) == ("", file, buttons)
     short = Reply("y" * CAPTION_LIMIT, file=file, chat_id=3)
     assert parts(short) == [short]
+
+
+def test_the_console_shows_a_formatted_notice_without_its_tags() -> None:
+    formatted = Reply("<b>Notice</b> &amp; <i>deadline</i> &lt;5 days", html=True)
+    assert plain_text(formatted) == "Notice & deadline <5 days"
+    assert plain_text(Reply("<b> stays as typed")) == "<b> stays as typed"

@@ -8,6 +8,7 @@ escape them (only Telegram's own tags may remain).
 
 from __future__ import annotations
 
+from html import unescape
 from html.parser import HTMLParser
 
 from sqlalchemy import select
@@ -16,6 +17,7 @@ from bot.protocol import Incoming, IncomingFile, Outcome, Reply, Sender
 from storage.events_models import Event
 from storage.models import Person
 from tests.conftest import ADMIN_ID, MakeApp
+from tests.integration.test_notices import fill_form, seed
 from tests.support.chat import ChatClient
 from tests.support.clock import FakeClock
 
@@ -144,3 +146,17 @@ async def test_oversized_texts_and_files_are_refused_clearly(
     for control in ("\x00", "\u0000\u0001\u0002", "\ufeff", "\ud7ff"):
         await guest.send(control)
         assert no_failure(guest.last), guest.text
+
+
+async def test_hostile_notice_text_goes_out_escaped_as_telegram_html(make_app: MakeApp) -> None:
+    """Typed without Telegram's formatting, a notice's text is escaped into the HTML it is
+    sent as: no tag of its own reaches Telegram, and the words read as they were typed."""
+    app = await make_app()
+    await seed(app)
+    admin = ChatClient(app, ADMIN_ID)
+    for hostile in HOSTILE:
+        await fill_form(admin, text=hostile)
+        preview = next(r for r in admin.replies if r.html)
+        assert shown_safely(preview, hostile), preview.text
+        assert hostile in unescape(preview.text)
+        await admin.press("Cancel")

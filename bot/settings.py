@@ -30,6 +30,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"
     max_text_length: int = 4096
     polling_timeout: int = 30
+    telegram_timeout: float = Field(default=20.0, gt=0)  # seconds to wait for a Bot API answer
     # A person's updates beyond a burst of FLOOD_BURST, then FLOOD_RATE a second, are dropped
     # with one warning (bot/throttle.py).
     flood_rate: float = Field(default=2.0, gt=0)

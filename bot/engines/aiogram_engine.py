@@ -44,7 +44,10 @@ class AiogramEngine(TelegramEngine):
 
     def __init__(self, app: App, host: str = "0.0.0.0") -> None:
         super().__init__(app, host)
-        session = AiohttpSession(api=TelegramAPIServer.from_base(app.settings.telegram_api_url))
+        session = AiohttpSession(
+            api=TelegramAPIServer.from_base(app.settings.telegram_api_url),
+            timeout=app.settings.telegram_timeout,
+        )
         self.bot = Bot(self.token, session=session, default=DefaultBotProperties(parse_mode=None))
         self.dp = Dispatcher()
         self.dp.message.register(self._on_message)

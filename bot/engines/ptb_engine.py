@@ -45,6 +45,8 @@ class PtbEngine(TelegramEngine):
             .token(self.token)
             .base_url(f"{url}/bot")
             .base_file_url(f"{url}/file/bot")
+            .read_timeout(app.settings.telegram_timeout)
+            .write_timeout(app.settings.telegram_timeout)
             .job_queue(None)  # reminders are ours, in the database (DESIGN.md, Reminders)
             .build()
         )

@@ -46,3 +46,20 @@ async def test_the_bot_api_failing_a_reply_does_not_stop_the_bot(
     api.faults.outage_until = 0.0  # Telegram is back
     answer = await guest.send("/help")
     assert answer.error_code is None and answer.params["text"].startswith("What you can do:")
+
+
+async def test_a_bot_api_that_does_not_answer_times_out_and_the_chat_goes_on(
+    api: FakeBotApi, engines: Engines
+) -> None:
+    await engines.start(telegram_timeout=1)
+    guest = TelegramUser(api, GUEST)
+    api.faults.hang_sends = True
+    api.user_message(GUEST, "/help")
+    await api.wait_until(lambda: api.hanging == 1)
+    # The chat's next update is handled only after the first reply gave up: its own reply
+    # hanging too shows the bot timed out and went on.
+    api.user_message(GUEST, "/start")
+    await api.wait_until(lambda: api.hanging == 2, timeout=10)
+    api.release_sends()
+    answer = await guest.send("/help")
+    assert answer.error_code is None and answer.params["text"].startswith("What you can do:")

@@ -95,6 +95,7 @@ class Faults:
     outage_until: float = 0.0  # time.monotonic() until which sends answer `outage_status`
     outage_status: int = 502
     hold_downloads: bool = False  # file downloads wait for `FakeBotApi.release_downloads()`
+    hang_sends: bool = False  # sends get no answer until `FakeBotApi.release_sends()`
 
     def outage(self, seconds: float, status: int = 502) -> None:
         self.outage_until, self.outage_status = time.monotonic() + seconds, status
@@ -134,6 +135,8 @@ class FakeBotApi:
         self._last_send: dict[int, float] = {}
         self._arrived, self._recorded = asyncio.Event(), asyncio.Event()
         self.download_waiting, self._downloads_released = asyncio.Event(), asyncio.Event()
+        self.hanging = 0  # sends waiting for an answer that does not come (faults.hang_sends)
+        self._sends_released = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._handlers: dict[str, Callable[[Params], Any]] = {
@@ -168,6 +171,7 @@ class FakeBotApi:
     async def stop(self) -> None:
         self._closing = True
         self._wake_pollers()  # long polls in progress return at once
+        self._sends_released.set()  # and hung sends
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -273,7 +277,7 @@ class FakeBotApi:
             if time.monotonic() >= deadline:
                 seen = [(c.method, c.params.get("text")) for c in self.calls[-15:]]
                 raise AssertionError(f"not done in {timeout} s; last calls: {seen}")
-            await _wait_until(self._recorded, deadline)
+            await _wait_until(self._recorded, min(deadline, time.monotonic() + 0.05))
 
     def calls_of(
         self, method: str, predicate: Callable[[Params], bool] | None = None
@@ -307,6 +311,7 @@ class FakeBotApi:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             if method in SEND_METHODS:
+                await self._hang_while_asked()
                 self._admit(int(params.get("chat_id", 0)))
             call.result = copy.deepcopy(await handler(params))  # later edits don't change it
         except ApiError as error:
@@ -327,6 +332,18 @@ class FakeBotApi:
         return web.Response(body=stored.content, content_type="application/octet-stream")
 
     # -- methods -------------------------------------------------------------------------------
+
+    async def _hang_while_asked(self) -> None:
+        """While `faults.hang_sends`, a send gets no answer; the bot's request times out."""
+        if not self.faults.hang_sends:
+            return
+        self.hanging += 1
+        await self._sends_released.wait()
+        self.hanging -= 1
+
+    def release_sends(self) -> None:
+        self.faults.hang_sends = False
+        self._sends_released.set()
 
     def release_downloads(self) -> None:
         self.faults.hold_downloads = False

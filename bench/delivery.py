@@ -368,9 +368,11 @@ async def scenario_reminders(bench: Bench, count: int = 10_000) -> dict[str, Any
             await session.execute(insert(Reminder), [_reminder(n, due_from) for n in range(count)])
         kinds = {"bench": ReminderKind("bench", "bench", render_bench)}
         catalogs = Catalogs(*CATALOGS_ARGS)
-        runtime = ReminderRuntime(sessions, catalogs, SystemClock(), settings, kinds)
         transport = AiogramTransport.connect(server.token, server.url)
         sender = worker(sessions, transport, settings, "bench")
+        runtime = ReminderRuntime(
+            sessions, catalogs, SystemClock(), settings, kinds, wake=sender.wake
+        )
         delivering = asyncio.create_task(sender.run())
         while datetime.now(UTC) < due_from + timedelta(seconds=61):
             await sweep_reminders(runtime)  # what the interval job runs, every second

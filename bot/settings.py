@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     delivery_drain_timeout: float = 20.0  # on stop, how long sends under way may take
     progress_interval: float = 5.0  # seconds between two edits of a progress message
     reminder_poll_interval: float = 1.0  # seconds between sweeps for due reminders
-    reminder_batch_size: int = Field(default=500, ge=1)
+    reminder_batch_size: int = Field(default=100, ge=1)  # per transaction: short write locks
 
     # -- onboarding (issue 11) -------------------------------------------------------------------
     invitation_valid_days: int = Field(default=30, ge=1)  # roster invitation links expire after

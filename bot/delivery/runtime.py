@@ -48,7 +48,12 @@ class Delivery:
         self._task = asyncio.create_task(self.worker.run(), name="outbox-worker")
         self._task.add_done_callback(_report_end)
         self._jobs = ReminderRuntime(
-            self.sessions, self.catalogs, self.clock, self.settings, reminder_kinds()
+            self.sessions,
+            self.catalogs,
+            self.clock,
+            self.settings,
+            reminder_kinds(),
+            wake=self.wake,
         )
         self.scheduler = build_scheduler(self._jobs)
         self.scheduler.start()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -44,6 +44,8 @@ class ReminderRuntime:
     settings: Settings
     kinds: dict[str, ReminderKind]
     running: set[asyncio.Task[Any]] = field(default_factory=set)  # jobs under way
+    # Called when reminders were queued: the outbox worker sends them now, not at its next look.
+    wake: Callable[[], None] = lambda: None
 
     @contextmanager
     def job(self) -> Iterator[None]:
@@ -67,6 +69,8 @@ async def fire_due(rt: ReminderRuntime) -> int:
             due = await reminders.claim_due(session, now, chunk)
             for reminder in due:
                 await _fire_isolated(session, rt, reminder, now)
+        if due:
+            rt.wake()
         fired += len(due)
         if len(due) < chunk:
             return fired

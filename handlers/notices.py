@@ -28,7 +28,6 @@ from storage.models import Role
 SECRETARIAT = frozenset({Role.SECRETARIAT})
 # /notices is for those notices are written for; a guest reached by an "everyone" notice
 # has it in the chat already.
-READERS = frozenset({Role.CONTACT, Role.SECRETARIAT, Role.LEADERSHIP, Role.EXPERT})
 FORM = "broadcast"
 STEPS = ("text", "file", "links", "audience", "value", "ack", "deadline", "reminders", "when")
 FUND_STEPS = ("file", "text", "ack", "deadline", "reminders", "when")
@@ -685,7 +684,9 @@ def setup() -> Feature:
     return Feature(
         commands=[
             Command("broadcast", start, N_("Send a notice"), roles=SECRETARIAT),
-            Command("notices", show_notices, N_("Recent notices"), roles=READERS),
+            Command(
+                "notices", show_notices, N_("Recent notices")
+            ),  # an "everyone" notice reaches guests too
         ],
         buttons=[
             ButtonAction("nb", press_form, roles=SECRETARIAT),

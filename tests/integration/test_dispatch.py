@@ -33,6 +33,7 @@ async def test_start_fits_the_role_and_sets_the_menu(make_app: MakeApp) -> None:
         "join",
         "events",
         "docs",
+        "notices",
     ]
     await admin.send("/start")
     assert "signed in as the secretariat" in admin.text

@@ -453,3 +453,16 @@ async def test_fund_report_goes_to_members_as_a_members_document(make_app: MakeA
     assert copy.reply.buttons[0][0].data == f"doc:{notice.document_id}:notice"
     async with app.sessions() as session:
         assert await session.scalar(select(NoticeRecipient.id).limit(1)) is not None
+
+
+async def test_a_guest_lists_the_notices_sent_to_everyone_and_no_others(make_app: MakeApp) -> None:
+    app = await make_app()
+    await seed(app)
+    admin = ChatClient(app, ADMIN_ID)
+    await fill_form(admin, text="开放日通知", audience="Everyone who has started the bot")
+    await admin.press("Confirm and send")
+    await fill_form(admin, text="仅限成员的通知")
+    await admin.press("Confirm and send")
+    guest = ChatClient(app, GUEST)
+    await guest.send("/notices")
+    assert "开放日通知" in guest.text and "仅限成员的通知" not in guest.text

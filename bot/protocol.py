@@ -68,12 +68,15 @@ class OutgoingFile:
     file_id: str | None = None
 
 
+Buttons = tuple[tuple[Button, ...], ...]  # rows of inline buttons
+
+
 @dataclass(frozen=True)
 class Reply:
     """A message to send, to the sender's chat unless `chat_id` says otherwise."""
 
     text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    buttons: Buttons = ()
     file: OutgoingFile | None = None
     protect: bool = False
     edit: bool = False  # replace the message the pressed button sits on

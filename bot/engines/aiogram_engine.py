@@ -15,14 +15,12 @@ from aiogram.types import (
     BotCommandScopeDefault,
     BufferedInputFile,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     Message,
     Update,
 )
 
 from bot.app import App
-from bot.engines.aiogram_transport import AiogramTransport
+from bot.engines.aiogram_transport import AiogramTransport, keyboard
 from bot.engines.common import (
     ALLOWED_UPDATES,
     REQUEST_MARGIN,
@@ -97,7 +95,7 @@ class AiogramEngine(TelegramEngine):
     async def send_text(
         self, chat_id: int, text: str, buttons: Buttons, protect: bool, html: bool = False
     ) -> None:
-        markup, mode = _markup(buttons), "HTML" if html else None
+        markup, mode = keyboard(buttons), "HTML" if html else None
         await self.bot.send_message(
             chat_id, text, reply_markup=markup, protect_content=protect, parse_mode=mode
         )
@@ -116,14 +114,14 @@ class AiogramEngine(TelegramEngine):
             chat_id,
             document,
             caption=caption,
-            reply_markup=_markup(buttons),
+            reply_markup=keyboard(buttons),
             protect_content=protect,
             parse_mode="HTML" if html else None,
         )
 
     async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Buttons) -> None:
         await self.bot.edit_message_text(
-            text=text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(buttons)
+            text=text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(buttons)
         )
 
     async def set_commands(
@@ -132,13 +130,3 @@ class AiogramEngine(TelegramEngine):
         scope = BotCommandScopeChat(chat_id=chat_id) if chat_id else BotCommandScopeDefault()
         commands = [BotCommand(command=c.command, description=description(c)) for c in menu]
         await self.bot.set_my_commands(commands, scope=scope, language_code=language)
-
-
-def _markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    rows = [
-        [InlineKeyboardButton(text=b.label, callback_data=b.data, url=b.url) for b in row]
-        for row in buttons
-    ]
-    return InlineKeyboardMarkup(inline_keyboard=rows)

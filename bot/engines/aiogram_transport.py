@@ -35,7 +35,7 @@ from aiohttp import ClientConnectorError
 
 from bot.delivery.content import CAPTION_LIMIT
 from bot.delivery.transport import Blocked, DeliveryError, Permanent, RetryAfter, Transient
-from bot.protocol import Reply
+from bot.protocol import Buttons, Reply
 
 PACED = (SendMessage, SendDocument, SendPhoto, CopyMessage, ForwardMessage, EditMessageText)
 
@@ -66,7 +66,7 @@ class AiogramTransport:
                 text=reply.text,
                 chat_id=chat_id,
                 message_id=message_id,
-                reply_markup=_markup(reply),
+                reply_markup=keyboard(reply.buttons),
             )
         except (TelegramAPIError, ClientDecodeError) as error:
             raise delivery_error(error, chat_id) from error
@@ -78,7 +78,7 @@ class AiogramTransport:
             raise delivery_error(error, chat_id) from error
 
     async def _send(self, chat_id: int, reply: Reply) -> int:
-        markup, protect = _markup(reply), reply.protect
+        markup, protect = keyboard(reply.buttons), reply.protect
         mode = "HTML" if reply.html else None
         if reply.file is None:
             message = await self.bot.send_message(
@@ -123,11 +123,12 @@ def delivery_error(error: TelegramAPIError | ClientDecodeError, chat_id: int) ->
     return Permanent(error.message)
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of a reply, for the outbox's sends and the engine's own."""
+    if not buttons:
         return None
     rows = [
         [InlineKeyboardButton(text=b.label, callback_data=b.data, url=b.url) for b in row]
-        for row in reply.buttons
+        for row in buttons
     ]
     return InlineKeyboardMarkup(inline_keyboard=rows)

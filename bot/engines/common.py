@@ -25,7 +25,7 @@ from bot.dispatch import summary
 from bot.engines.receiving import Payload, Receiver, update_key
 from bot.i18n import SUPPORTED
 from bot.protocol import (
-    Button,
+    Buttons,
     Incoming,
     IncomingFile,
     MenuCommand,
@@ -48,7 +48,6 @@ COMMAND_DESCRIPTION_LIMIT = 256
 ALLOWED_UPDATES = ["message", "callback_query"]
 REQUEST_MARGIN = 10  # seconds a long poll's HTTP request may take beyond its timeout
 
-Buttons = tuple[tuple[Button, ...], ...]
 Download = Callable[[str], Awaitable[bytes]]
 
 

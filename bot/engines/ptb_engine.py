@@ -8,8 +8,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     BotCommandScopeDefault,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     Update,
 )
@@ -24,7 +22,7 @@ from bot.engines.common import (
     TelegramEngine,
     description,
 )
-from bot.engines.ptb_transport import PtbTransport
+from bot.engines.ptb_transport import PtbTransport, keyboard
 from bot.engines.receiving import Payload
 from bot.protocol import MenuCommand, OutgoingFile
 
@@ -99,7 +97,7 @@ class PtbEngine(TelegramEngine):
     async def send_text(
         self, chat_id: int, text: str, buttons: Buttons, protect: bool, html: bool = False
     ) -> None:
-        markup, mode = _markup(buttons), "HTML" if html else None
+        markup, mode = keyboard(buttons), "HTML" if html else None
         await self.bot.send_message(
             chat_id, text, reply_markup=markup, protect_content=protect, parse_mode=mode
         )
@@ -118,14 +116,14 @@ class PtbEngine(TelegramEngine):
             chat_id,
             document,
             caption=caption,
-            reply_markup=_markup(buttons),
+            reply_markup=keyboard(buttons),
             protect_content=protect,
             parse_mode="HTML" if html else None,
         )
 
     async def edit_text(self, chat_id: int, message_id: int, text: str, buttons: Buttons) -> None:
         await self.bot.edit_message_text(
-            text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(buttons)
+            text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(buttons)
         )
 
     async def set_commands(
@@ -134,13 +132,3 @@ class PtbEngine(TelegramEngine):
         scope = BotCommandScopeChat(chat_id) if chat_id else BotCommandScopeDefault()
         commands = [BotCommand(c.command, description(c)) for c in menu]
         await self.bot.set_my_commands(commands, scope=scope, language_code=language)
-
-
-def _markup(buttons: Buttons) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    rows = [
-        [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
-        for row in buttons
-    ]
-    return InlineKeyboardMarkup(rows)

@@ -18,7 +18,7 @@ from telegram.error import (
 
 from bot.delivery import transport
 from bot.delivery.content import CAPTION_LIMIT
-from bot.protocol import Reply
+from bot.protocol import Buttons, Reply
 
 
 class PtbTransport:
@@ -46,7 +46,10 @@ class PtbTransport:
     async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
         try:
             await self.bot.edit_message_text(
-                reply.text, chat_id=chat_id, message_id=message_id, reply_markup=_markup(reply)
+                reply.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                reply_markup=keyboard(reply.buttons),
             )
         except TelegramError as error:
             raise delivery_error(error, chat_id) from error
@@ -58,7 +61,7 @@ class PtbTransport:
             raise delivery_error(error, chat_id) from error
 
     async def _send(self, chat_id: int, reply: Reply) -> int:
-        markup, protect = _markup(reply), reply.protect
+        markup, protect = keyboard(reply.buttons), reply.protect
         mode = "HTML" if reply.html else None
         if reply.file is None:
             message = await self.bot.send_message(
@@ -97,11 +100,12 @@ def delivery_error(error: TelegramError, chat_id: int) -> transport.DeliveryErro
     return transport.Permanent(error.message)
 
 
-def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
-    if not reply.buttons:
+def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of a reply, for the outbox's sends and the engine's own."""
+    if not buttons:
         return None
     rows = [
         [InlineKeyboardButton(b.label, callback_data=b.data, url=b.url) for b in row]
-        for row in reply.buttons
+        for row in buttons
     ]
     return InlineKeyboardMarkup(rows)

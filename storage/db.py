@@ -8,6 +8,7 @@ import functools
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -61,6 +62,13 @@ def writer_queue(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[
 class _NoQueue(contextlib.AbstractAsyncContextManager[None]):
     async def __aexit__(self, *_: object) -> None:
         return None
+
+
+def insert_ignoring_conflicts(session: AsyncSession, model: type[Any]) -> Any:
+    """`INSERT ... ON CONFLICT DO NOTHING` for `model`, in the session's dialect (both of ours
+    have it): one statement that writes first, with no read before it."""
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).on_conflict_do_nothing()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

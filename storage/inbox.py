@@ -7,10 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_ignoring_conflicts
 from storage.inbox_models import DeadLetter, InboundUpdate
 from storage.models import ProcessedUpdate
 
@@ -27,8 +27,7 @@ async def record(
         {"key": key, "chat_id": chat_id, "payload": payload, "received_at": now}
         for key, chat_id, payload in {key: (key, c, p) for key, c, p in updates}.values()
     ]
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
-    await session.execute(insert(InboundUpdate).values(rows).on_conflict_do_nothing())
+    await session.execute(insert_ignoring_conflicts(session, InboundUpdate).values(rows))
 
 
 async def unhandled(session: AsyncSession, since: datetime) -> list[InboundUpdate]:

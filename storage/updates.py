@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import insert_ignoring_conflicts
 from storage.models import ProcessedUpdate
 
 
@@ -18,11 +18,9 @@ async def claim(session: AsyncSession, key: str, now: datetime) -> bool:
     A copy arriving while the first is still in its transaction waits on the key's lock and
     then finds it taken, which means the same: already handled.
     """
-    insert = postgresql.insert if session.bind.dialect.name == "postgresql" else sqlite.insert
     statement = (
-        insert(ProcessedUpdate)
+        insert_ignoring_conflicts(session, ProcessedUpdate)
         .values(key=key, processed_at=now)
-        .on_conflict_do_nothing()
         .returning(ProcessedUpdate.key)
     )
     return (await session.execute(statement)).scalar() is not None

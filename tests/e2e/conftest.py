@@ -156,11 +156,17 @@ class TelegramUser:
     def to_me(self, params: Params) -> bool:
         return params.get("chat_id") == self.user_id
 
-    async def send(self, text: str, reply: str = "sendMessage") -> Call:
+    async def send(
+        self,
+        text: str,
+        reply: str = "sendMessage",
+        timeout: float = WAIT,  # noqa: ASYNC109 - passed on to the fake server's deadline
+    ) -> Call:
         """Sends a message; returns the bot's next `reply` call to this chat."""
         before = len(self.api.calls_of(reply, self.to_me))
         self.api.user_message(self.user_id, text, self.language_code)
-        return (await self.api.wait_for(reply, self.to_me, count=before + 1))[before]
+        calls = await self.api.wait_for(reply, self.to_me, count=before + 1, timeout=timeout)
+        return calls[before]
 
     async def send_document(self, name: str, content: bytes, mime: str) -> Call:
         """Sends a file; returns the bot's next message to this chat."""

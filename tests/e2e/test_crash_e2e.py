@@ -86,7 +86,7 @@ async def test_an_update_in_hand_at_kill_9_is_handled_once_after_restart(
     first = BotProcess(api, database_url, engine_name, tmp_path / "bot.log")
     processes.append(first)
     await first.start()
-    asked = await asyncio.wait_for(_reply_to(admin, "/upload"), STARTED)
+    asked = await admin.send("/upload", timeout=STARTED)
     assert asked.params["text"]
 
     # The file's download hangs: the process is inside the update's transaction when killed.
@@ -104,18 +104,11 @@ async def test_an_update_in_hand_at_kill_9_is_handled_once_after_restart(
     await second.start()
     await api.wait_for("sendMessage", admin.to_me, count=before + 1, timeout=STARTED)
     # One chat's updates run in order: a duplicate answer would come before this one's.
-    await _reply_to(admin, "/cancel")
+    await admin.send("/cancel", timeout=STARTED)
     answers = api.calls_of("sendMessage", admin.to_me)[before:]
     assert len(answers) == 2, [a.params["text"] for a in answers]
     assert await _state(database_url, key) == (True, True)
     await second.signal(signal.SIGTERM)
-
-
-async def _reply_to(user: TelegramUser, text: str):
-    before = len(user.api.calls_of("sendMessage", user.to_me))
-    user.api.user_message(user.user_id, text)
-    calls = await user.api.wait_for("sendMessage", user.to_me, count=before + 1, timeout=STARTED)
-    return calls[before]
 
 
 async def _state(database_url: str, key: str) -> tuple[bool, bool]:
@@ -151,7 +144,7 @@ async def test_a_vote_in_its_transaction_at_kill_9_is_counted_once_after_restart
     first = BotProcess(api, database_url, engine_name, tmp_path / "bot.log")
     processes.append(first)
     await first.start()
-    await asyncio.wait_for(_reply_to(holder, "/help"), STARTED)
+    await holder.send("/help", timeout=STARTED)
 
     engine = create_engine(database_url)
     try:
@@ -173,7 +166,7 @@ async def test_a_vote_in_its_transaction_at_kill_9_is_counted_once_after_restart
     await api.wait_for(
         "answerCallbackQuery", lambda p: p["callback_query_id"] == query, timeout=STARTED
     )
-    await _reply_to(holder, "/help")  # after the replay, in the chat's order
+    await holder.send("/help", timeout=STARTED)  # after the replay, in the chat's order
     answers = api.calls_of("answerCallbackQuery", lambda p: p["callback_query_id"] == query)
     assert len(answers) == 1
     engine = create_engine(database_url)

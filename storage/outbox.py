@@ -28,6 +28,7 @@ PRIORITY_PERSONAL = 0  # a message to one person: goes before any broadcast
 PRIORITY_BULK = 10
 
 _OUTBOX = OutboxMessage.__table__
+KEYS_PER_QUERY = 500  # bound parameters per IN list, well inside every backend's limit
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,18 @@ class Update:
 # -- writing messages -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class NewMessage:
+    """One message to queue: its chat, its content columns, and how it is to go."""
+
+    chat_id: int
+    content: dict[str, Any]
+    purpose: str
+    dedup_key: str | None = None
+    not_before: datetime | None = None
+    priority: int = PRIORITY_PERSONAL
+
+
 async def add(
     session: AsyncSession,
     chat_id: int,
@@ -86,14 +99,40 @@ async def add(
     dedup_key: str | None = None,
 ) -> bool:
     """Queues one message; False when one with the same `dedup_key` was queued before."""
-    if dedup_key is not None and await session.scalar(
-        select(OutboxMessage.id).where(OutboxMessage.dedup_key == dedup_key)
-    ):
-        return False
-    row = _row(chat_id, content, purpose, now, priority, None, not_before)
-    session.add(OutboxMessage(**row, dedup_key=dedup_key))
-    await session.flush()
-    return True
+    message = NewMessage(chat_id, content, purpose, dedup_key, not_before, priority)
+    return (await add_all(session, [message], now))[0]
+
+
+async def add_all(
+    session: AsyncSession, messages: Sequence[NewMessage], now: datetime
+) -> list[bool]:
+    """Queues messages in two statements however many there are (a reminder sweep's chunk);
+    for each, False when one with the same `dedup_key` was queued before, or earlier in
+    `messages`."""
+    taken = await _taken_keys(session, [m.dedup_key for m in messages if m.dedup_key])
+    added, rows = [], []
+    for m in messages:
+        fresh = m.dedup_key is None or m.dedup_key not in taken
+        if fresh:
+            row = _row(m.chat_id, m.content, m.purpose, now, m.priority, None, m.not_before)
+            rows.append({**row, "dedup_key": m.dedup_key})
+            if m.dedup_key is not None:
+                taken.add(m.dedup_key)
+        added.append(fresh)
+    if rows:
+        await session.execute(insert(OutboxMessage), rows)
+    return added
+
+
+async def _taken_keys(session: AsyncSession, keys: list[str]) -> set[str]:
+    taken: set[str] = set()
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        chunk = keys[start : start + KEYS_PER_QUERY]
+        found = await session.scalars(
+            select(OutboxMessage.dedup_key).where(OutboxMessage.dedup_key.in_(chunk))
+        )
+        taken.update(key for key in found if key is not None)
+    return taken
 
 
 async def start_batch(

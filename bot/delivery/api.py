@@ -28,20 +28,30 @@ async def notify(
 ) -> bool:
     """Queues one message to `reply.chat_id`, ahead of broadcasts; False if a message with
     the same `dedup_key` was queued before."""
+    messages = messages_for(reply, purpose=purpose, not_before=not_before, dedup_key=dedup_key)
+    return any(await outbox.add_all(session, messages, now))
+
+
+def messages_for(
+    reply: Reply,
+    *,
+    purpose: str,
+    not_before: datetime | None = None,
+    dedup_key: str | None = None,
+) -> list[outbox.NewMessage]:
+    """The outbox messages that carry `reply` to `reply.chat_id`, one per part; a part after
+    the first gets its own dedup key."""
     assert reply.chat_id is not None, "a notification names its chat"
-    queued = False
-    for number, part in enumerate(parts(reply)):
-        key = dedup_key if dedup_key is None or number == 0 else f"{dedup_key}:{number}"
-        queued |= await outbox.add(
-            session,
+    return [
+        outbox.NewMessage(
             reply.chat_id,
             columns(part),
-            purpose=purpose,
-            now=now,
-            not_before=not_before,
-            dedup_key=key,
+            purpose,
+            dedup_key if dedup_key is None or number == 0 else f"{dedup_key}:{number}",
+            not_before,
         )
-    return queued
+        for number, part in enumerate(parts(reply))
+    ]
 
 
 async def broadcast(

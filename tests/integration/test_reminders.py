@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import io
+from dataclasses import replace
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import SystemClock
@@ -45,6 +46,9 @@ async def render_note(firing: Firing) -> Reply | None:
         return None
     if firing.reminder.payload.get("broken"):
         raise KeyError("missing")
+    if firing.reminder.payload.get("writes_then_breaks"):
+        await api.notify(firing.session, Reply("half", chat_id=5), purpose="x", now=firing.now)
+        raise ValueError("broken after writing")
     return Reply(f"note {firing.reminder.payload['n']}" + (" (late)" if firing.late else ""))
 
 
@@ -159,6 +163,37 @@ async def test_one_broken_reminder_does_not_hold_up_the_others(
     assert await fire_due(runtime) == 4  # in chunks of three
     assert [text for _, text in await outbox_texts(sessions)] == ["note r1", "note r3", "note r4"]
     assert (await statuses(sessions))["r2"] == (ReminderStatus.DROPPED, "failed: KeyError")
+
+
+async def test_what_a_broken_reminder_wrote_is_undone_and_the_rest_of_its_chunk_goes(
+    sessions: Sessions, clock: FakeClock, runtime: ReminderRuntime
+) -> None:
+    for key in ("w1", "w2", "w3"):
+        await note(sessions, clock.now(), key, writes_then_breaks=key == "w2")
+    assert await fire_due(runtime) == 3
+    assert await outbox_texts(sessions) == [(77, "note w1"), (77, "note w3")]
+    assert (await statuses(sessions))["w2"] == (ReminderStatus.DROPPED, "failed: ValueError")
+
+
+async def test_a_chunk_of_reminders_costs_the_same_statements_however_many(
+    sessions: Sessions, clock: FakeClock, runtime: ReminderRuntime
+) -> None:
+    """No statement per reminder: a sweep of 40 costs what a sweep of 4 does."""
+    wide = replace(runtime, settings=runtime.settings.model_copy(update={"reminder_batch_size": 50}))
+    engine = sessions.kw["bind"]
+    statements: list[str] = []
+    listen = event.listens_for(engine.sync_engine, "before_cursor_execute")
+    counted = listen(lambda _c, _cur, statement, *_: statements.append(statement))
+    costs = []
+    for count in (4, 40):
+        for n in range(count):
+            await note(sessions, clock.now(), f"{count}:{n}")
+        statements.clear()
+        assert await fire_due(wide) == count
+        costs.append(len(statements))
+    event.remove(engine.sync_engine, "before_cursor_execute", counted)
+    assert costs[0] == costs[1]
+    assert len(await outbox_texts(sessions)) == 44
 
 
 async def test_rescheduling_moves_a_pending_reminder_but_never_resends(

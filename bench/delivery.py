@@ -10,9 +10,16 @@ Telegram's limits enforced at the raised SEND_RATE (--rate). Scenarios:
 - rate:      5,000 recipients; achieved rate as a share of SEND_RATE, and of a baseline
              measured in the same run (the limiter and transport alone, no database)
 - flaky:     the same with 5% of sends refused with 429: lost and duplicated
-- storm:     every send refused for 2 s in the middle: lost, duplicated, 429s spent
+- storm:     every send refused for 30 s (--storm-seconds) in the middle: lost,
+             duplicated, 429s spent
+- pair:      two workers with a limiter each (two processes' worth) sharing one outbox on
+             PostgreSQL: their pace together as a share of SEND_RATE, 429s, lost, duplicated
 - kill:      a worker process killed with SIGKILL mid-send, then a restart: lost,
              duplicated (bounded by DELIVERY_MAX_IN_FLIGHT), counted unknown, time to resume
+
+Every broadcast also counts the sends that reached the server for a chat inside a
+`retry_after` the server had announced for that chat (goal: 0).
+
 - reply:     p95 reply time of /help through the aiogram engine during a broadcast, and
              the same without the broadcast as the baseline
 - reminders: lateness p50/p99 of 10,000 reminders due in the same minute
@@ -71,6 +78,7 @@ class Bench:
     recipients: int
     database_url: str | None
     folder: Path
+    storm_seconds: float = 30
     results: dict[str, dict[str, Any]] = field(default_factory=dict)
     _databases: int = 0
 
@@ -168,6 +176,21 @@ def refused(server: FakeBotApi) -> int:
     return sum(1 for c in server.calls if c.error_code == 429)
 
 
+def sends_inside_retry_after(server: FakeBotApi) -> int:
+    """Sends that reached the server for a chat before the end of a `retry_after` it had
+    announced for that chat."""
+    until: dict[int, float] = {}
+    inside = 0
+    for call in sorted(server.calls, key=lambda c: c.at):
+        if "chat_id" not in call.params or not call.method.startswith(("send", "edit")):
+            continue
+        chat = int(call.params["chat_id"])
+        inside += call.at < until.get(chat, -1.0)
+        if call.retry_after:
+            until[chat] = max(until.get(chat, -1.0), call.at + call.retry_after)
+    return inside
+
+
 def pace(times: list[float]) -> float:
     return (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 else 0.0
 
@@ -199,21 +222,26 @@ async def baseline_rate(bench: Bench) -> float:
 
 
 async def broadcast_through_server(
-    bench: Bench, server: FakeBotApi, during: Callable[[], Awaitable[None]] | None = None
+    bench: Bench,
+    server: FakeBotApi,
+    during: Callable[[], Awaitable[None]] | None = None,
+    workers: int = 1,
 ) -> dict[str, Any]:
     url = await bench.fresh_database()
     async with database(url) as (_engine, sessions):
         await queue_broadcast(sessions, bench.recipients)
         transport = AiogramTransport.connect(server.token, server.url)
         started = time.monotonic()
-        runs = [worker(sessions, transport, bench.settings(url), "bench").run_until_idle()]
-        await asyncio.gather(*runs, *([during()] if during else []))
+        settings = bench.settings(url)
+        runs = [worker(sessions, transport, settings, f"bench{n}") for n in range(workers)]
+        await asyncio.gather(*(r.run_until_idle() for r in runs), *([during()] if during else []))
         took = time.monotonic() - started
         await transport.close()
         async with sessions() as session:
             counts = await outbox.counts(session)
     return {"seconds": round(took, 2), "429s": refused(server), "unknown": counts.unknown,
-            **losses(delivered(server, bench.recipients))}  # fmt: skip
+            **losses(delivered(server, bench.recipients)),
+            "inside retry_after": sends_inside_retry_after(server)}  # fmt: skip
 
 
 async def scenario_rate(bench: Bench) -> dict[str, Any]:
@@ -245,20 +273,31 @@ async def scenario_flaky(bench: Bench) -> dict[str, Any]:
 
 async def scenario_storm(bench: Bench) -> dict[str, Any]:
     faults = Faults(flood_retry_after=1)
-    storm = {}
+    seconds = bench.storm_seconds
 
-    async def storm_for_two_seconds() -> None:
+    async def storm_in_the_middle() -> None:
         await asyncio.sleep(bench.recipients / bench.rate / 3)
-        storm["from"], faults.flood_fraction = time.monotonic(), 1.0
-        await asyncio.sleep(2)
-        storm["to"], faults.flood_fraction = time.monotonic(), 0.0
+        faults.flood_fraction = 1.0
+        await asyncio.sleep(seconds)
+        faults.flood_fraction = 0.0
 
     async with server_for(bench.rate, faults) as server:
-        figures = await broadcast_through_server(bench, server, storm_for_two_seconds)
+        figures = await broadcast_through_server(bench, server, storm_in_the_middle)
     calm = bench.results.get("rate", {}).get("seconds", bench.recipients / bench.rate)
-    ideal = calm + 2  # the same broadcast without faults, plus the storm's two seconds
+    ideal = calm + seconds  # the same broadcast without faults, plus the storm
     share = round(ideal / figures["seconds"], 3)
-    return {**figures, "calm + 2 s": round(ideal, 2), "of that": share}
+    return {**figures, "storm s": seconds, "calm + storm s": round(ideal, 2), "of that": share}
+
+
+async def scenario_pair(bench: Bench) -> dict[str, Any]:
+    if not bench.database_url:
+        return {"skipped": "SQLite runs one process"}
+    async with server_for(bench.rate) as server:
+        figures = await broadcast_through_server(bench, server, workers=2)
+        times = sends_to_recipients(server)
+    return {"together of SEND_RATE": round(pace(times) / bench.rate, 3),
+            "first 95% of SEND_RATE": round(pace_of_most(times) / bench.rate, 3),
+            **figures}  # fmt: skip
 
 
 # -- kill -9 ---------------------------------------------------------------------------------
@@ -469,6 +508,7 @@ SCENARIOS = {
     "rate": scenario_rate,
     "flaky": scenario_flaky,
     "storm": scenario_storm,
+    "pair": scenario_pair,
     "kill": scenario_kill,
     "reply": scenario_reply,
     "reminders": scenario_reminders,
@@ -478,7 +518,9 @@ SCENARIOS = {
 
 async def main(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as folder:
-        bench = Bench(args.rate, args.recipients, args.database_url, Path(folder))
+        bench = Bench(
+            args.rate, args.recipients, args.database_url, Path(folder), args.storm_seconds
+        )
         print(f"SEND_RATE={args.rate:g}/s, {args.recipients} recipients, "
               f"database {'PostgreSQL' if args.database_url else 'SQLite'}")  # fmt: skip
         for name in args.only.split(","):
@@ -493,6 +535,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate", type=float, default=500)
     parser.add_argument("--recipients", type=int, default=5_000)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument("--storm-seconds", type=float, default=30)
     parser.add_argument("--only", default=",".join(SCENARIOS))
     return parser
 

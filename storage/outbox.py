@@ -313,6 +313,12 @@ async def heartbeat(session: AsyncSession, worker: str, now: datetime) -> None:
         await session.flush()
 
 
+async def live_workers(session: AsyncSession, alive_since: datetime) -> int:
+    """Workers that heart-beat since `alive_since`, this one included once registered."""
+    alive = select(func.count()).where(DeliveryWorker.seen_at >= alive_since)
+    return int(await session.scalar(alive) or 0)
+
+
 async def leave(session: AsyncSession, worker: str) -> None:
     await session.execute(delete(DeliveryWorker).where(DeliveryWorker.name == worker))
 

@@ -89,6 +89,12 @@ class RateLimiter:
         self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
 
 
+def share_of_rate(send_rate: float, live_workers: int) -> float:
+    """One process's part of `SEND_RATE`: Telegram's limit is the bot's, however many
+    processes send for it, so the live workers (PostgreSQL) split it evenly."""
+    return send_rate / max(1, live_workers)
+
+
 async def pace_reply(
     limiter: RateLimiter,
     clock: Clock,

@@ -33,7 +33,7 @@ from bot.delivery import reports
 from bot.delivery.content import reply_of
 from bot.delivery.policy import RetryLimits, Verdict, verdict
 from bot.delivery.progress import Display, Progress
-from bot.delivery.ratelimit import FloodWatch, RateLimiter, apply_retry_after
+from bot.delivery.ratelimit import FloodWatch, RateLimiter, apply_retry_after, share_of_rate
 from bot.delivery.transport import Blocked, DeliveryError, RetryAfter, Transient, Transport
 from bot.i18n import Catalogs
 from bot.settings import Settings
@@ -366,7 +366,8 @@ class OutboxWorker:
     # -- upkeep --------------------------------------------------------------------------------
 
     async def _upkeep(self, first: bool = False) -> None:
-        """Heartbeat, recovery of dead workers' rows, blocked chats, broadcast progress."""
+        """Heartbeat, recovery of dead workers' rows, blocked chats, this process's share of
+        the send rate, broadcast progress."""
         now = self.clock.now()
         timeout = timedelta(seconds=self.settings.delivery_worker_timeout)
         async with self.sessions() as session, session.begin():
@@ -375,6 +376,8 @@ class OutboxWorker:
             others_dead = first and session.bind.dialect.name == "sqlite"
             taken = await outbox.recover(session, self.name, now - timeout, now, others_dead)
             await outbox.block_pending(session)
+            live = await outbox.live_workers(session, now - timeout)
+        self.limiter.rate = share_of_rate(self.settings.send_rate, live)
         if taken:
             log.warning("took back %s messages from a stopped worker; resending them", taken)
             self._exhausted = False

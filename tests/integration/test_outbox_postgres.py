@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from collections.abc import Callable
 
 import pytest
 
 from bot.delivery import api
 from bot.delivery.testing import RecordingTransport, make_test_worker
+from bot.delivery.worker import OutboxWorker
 from bot.i18n import Catalogs
 from bot.protocol import Reply
 from bot.settings import Settings
@@ -62,3 +64,38 @@ async def test_two_workers_share_the_outbox_without_duplicates(pg_url: str) -> N
     assert (counts.sent, counts.total) == (len(CHATS), len(CHATS))
     for engine in engines:
         await engine.dispose()
+
+
+async def step_until(worker: OutboxWorker, done: Callable[[], bool]) -> None:
+    for _ in range(20):
+        await worker.step()
+        if done():
+            return
+    raise AssertionError("not reached in 20 steps")
+
+
+async def test_two_workers_each_send_at_half_the_rate_and_one_alone_at_all_of_it(
+    pg_url: str,
+) -> None:
+    """Telegram's limit is the bot's: two processes sending at SEND_RATE each would double it."""
+    clock = FakeClock()
+    settings = Settings(_env_file=None, database_url=pg_url, send_rate=30)
+    catalogs = Catalogs("zh_CN", "Asia/Shanghai")
+    engine = create_engine(pg_url)
+    sessions = session_factory(engine)
+    first, second = (
+        make_test_worker(sessions, RecordingTransport(clock), settings, clock, catalogs, name=n)
+        for n in ("w0", "w1")
+    )
+    await first.start()
+    assert first.limiter.rate == 30
+    await second.start()
+    assert second.limiter.rate == 15
+    clock.advance(seconds=settings.delivery_heartbeat)
+    await step_until(first, lambda: first.limiter.rate == 15)  # its heartbeat sees the other
+
+    await first.run_until_idle()  # signs off
+    clock.advance(seconds=settings.delivery_heartbeat)
+    await step_until(second, lambda: second.limiter.rate == 30)
+    await second.run_until_idle()
+    await engine.dispose()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import io
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -179,7 +179,9 @@ async def test_a_chunk_of_reminders_costs_the_same_statements_however_many(
     sessions: Sessions, clock: FakeClock, runtime: ReminderRuntime
 ) -> None:
     """No statement per reminder: a sweep of 40 costs what a sweep of 4 does."""
-    wide = replace(runtime, settings=runtime.settings.model_copy(update={"reminder_batch_size": 50}))
+    wide = replace(
+        runtime, settings=runtime.settings.model_copy(update={"reminder_batch_size": 50})
+    )
     engine = sessions.kw["bind"]
     statements: list[str] = []
     listen = event.listens_for(engine.sync_engine, "before_cursor_execute")

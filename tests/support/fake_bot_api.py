@@ -61,6 +61,7 @@ class Call:
     at: float
     error_code: int | None = None
     result: Any = None  # what the server answered, e.g. the Message it made
+    retry_after: int | None = None  # announced with a 429
 
 
 @dataclass
@@ -315,7 +316,7 @@ class FakeBotApi:
                 self._admit(int(params.get("chat_id", 0)))
             call.result = copy.deepcopy(await handler(params))  # later edits don't change it
         except ApiError as error:
-            call.error_code = error.code
+            call.error_code, call.retry_after = error.code, error.retry_after
             self._record(call)
             return web.json_response(error.body(), status=error.code)
         self._record(call)

@@ -13,6 +13,7 @@ from bot.delivery.ratelimit import (
     apply_retry_after,
     is_storm,
     pace_reply,
+    share_of_rate,
 )
 from tests.support.clock import FakeClock
 
@@ -136,3 +137,8 @@ async def test_an_engines_reply_takes_the_next_overall_slot_not_the_chats() -> N
     assert waits == [round(limiter.interval - SLACK, 6)]
     # the outbox's next send waits behind both replies
     assert limiter.earliest(9, limiter.at(clock.now())) == 2 * limiter.interval - SLACK
+
+
+@pytest.mark.parametrize(("live", "share"), [(0, 30), (1, 30), (2, 15), (3, 10)])
+def test_live_workers_split_the_bots_send_rate(live: int, share: float) -> None:
+    assert share_of_rate(30, live) == share

@@ -166,7 +166,7 @@ async def test_pace_keeps_the_overall_rate_and_one_per_second_per_chat(
         times = [s.at for s in transport.to(chat)]
         assert all(b - a >= timedelta(seconds=1) for a, b in itertools.pairwise(times))
     took = (transport.sent[-1].at - start).total_seconds()
-    assert 6 <= took <= 7.5  # 66 sends at 10/s, without idling
+    assert 6 <= took <= 7.75  # 66 sends at 10/s (less the headroom), without idling
 
 
 async def test_retry_after_holds_that_chat_for_the_window(

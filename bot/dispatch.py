@@ -21,7 +21,7 @@ from bot.routing import DEEP_LINK_SEPARATOR, Replies, Routes, may_use, parse_but
 from bot.services import notify
 from bot.settings import Settings
 from bot.throttle import Admission, FloodGuard
-from storage import conversations, inbox, people, updates
+from storage import inbox, people, updates
 from storage.models import Person
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,14 @@ SET_ASIDE = N_(
     "An update from chat {chat} could not be handled ({summary}: {error}). It was answered "
     "with an apology and kept as dead letter {key}; later updates of that chat go on as usual."
 )
+
+
+class _Refused(Exception):
+    """A `DomainError` on its way out of the update's transaction, which it rolls back."""
+
+    def __init__(self, error: DomainError) -> None:
+        super().__init__(error.message)
+        self.error = error
 
 
 class Dispatcher:
@@ -73,8 +81,14 @@ class Dispatcher:
         if admission is Admission.WARN:
             return self._fallback(incoming, SLOW_DOWN)
         try:
-            async with self.writers, self.sessions() as session, session.begin():
-                return await self._handle(session, incoming)
+            try:
+                async with self.writers, self.sessions() as session, session.begin():
+                    return await self._handle(session, incoming)
+            except _Refused as refused:
+                # Everything the update did is rolled back; claimed again, so that a
+                # redelivery is not answered twice.
+                async with self.writers, self.sessions() as session, session.begin():
+                    return await self._refusal(session, incoming, refused.error)
         except (OperationalError, DBAPIError, OSError) as error:
             log.warning(
                 "database unavailable for %s: %s", incoming.update_key, type(error).__name__
@@ -111,37 +125,48 @@ class Dispatcher:
             return Outcome(duplicate=True)
         sender = incoming.sender
         # A private chat's id is the user's id; a group's chat id must not become theirs.
-        person = await people.ensure(
+        arrival = await people.arrive(
             session, sender.user_id, sender.user_id, now, sender.display_name, sender.language_code
         )
         ctx = Context(
             incoming=incoming,
             session=session,
-            person=person,
-            roles=await people.roles_of(session, person.id),
-            t=self._translator(person),
+            person=arrival.person,
+            roles=arrival.roles,
+            t=self._translator(arrival.person),
             clock=self.clock,
             settings=self.settings,
             catalogs=self.catalogs,
             routes=self.routes,
-            conversation=await conversations.load(session, person.id),
+            conversation=arrival.conversation,
         )
-        outcome = Outcome()
         try:
-            async with session.begin_nested():
-                replies = _as_list(await self._route(ctx))
-                outcome.replies, outcome.queued = _split(replies, sender.chat_id)
-                for reply in outcome.queued:  # in this transaction: sent only if it commits
-                    await delivery.notify(session, reply, purpose="message", now=now)
+            replies = _as_list(await self._route(ctx))
         except DomainError as error:
-            text = ctx.t(error.message).format(**error.params)
-            if incoming.button is not None:
-                outcome.alert = text  # a refused press is answered on the button itself
-            else:
-                outcome.replies = [Reply(text)]
+            raise _Refused(error) from error
+        outcome = Outcome()
+        outcome.replies, outcome.queued = _split(replies, sender.chat_id)
+        for reply in outcome.queued:  # in this transaction: sent only if it commits
+            await delivery.notify(session, reply, purpose="message", now=now)
         if ctx.menus_to_refresh:
             outcome.menus = await self._menus(session, ctx.menus_to_refresh)
         return outcome
+
+    async def _refusal(
+        self, session: AsyncSession, incoming: Incoming, error: DomainError
+    ) -> Outcome:
+        """The refusal's answer, in the sender's language: on the button for a press."""
+        now = self.clock.now()
+        if not await updates.claim(session, incoming.update_key, now):
+            return Outcome(duplicate=True)
+        sender = incoming.sender
+        person = await people.ensure(
+            session, sender.user_id, sender.user_id, now, sender.display_name, sender.language_code
+        )
+        text = self._translator(person)(error.message).format(**error.params)
+        if incoming.button is not None:
+            return Outcome(alert=text)
+        return Outcome(replies=[Reply(text)])
 
     async def _route(self, ctx: Context) -> Replies:
         incoming = ctx.incoming

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Person, Role, RoleGrant
+from storage.models import Conversation, Person, Role, RoleGrant
 
 NAME_LIMIT = Person.__table__.c.display_name.type.length
 LANGUAGE_CODE_LIMIT = Person.__table__.c.language_code.type.length
@@ -16,6 +17,15 @@ LANGUAGE_CODE_LIMIT = Person.__table__.c.language_code.type.length
 
 async def by_telegram_id(session: AsyncSession, telegram_id: int) -> Person | None:
     return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """What every update needs to know of its sender: who, with which roles, in which form."""
+
+    person: Person
+    roles: frozenset[Role]
+    conversation: Conversation | None
 
 
 async def ensure(
@@ -27,11 +37,52 @@ async def ensure(
     language_code: str | None = None,
 ) -> Person:
     """Loads the person, creating them on first contact; writes only what changed."""
+    found = await by_telegram_id(session, telegram_id)
+    person = _refreshed(session, found, telegram_id, chat_id, now, display_name, language_code)
+    if found is None:
+        await session.flush()  # the new person's id
+    return person
+
+
+async def arrive(
+    session: AsyncSession,
+    telegram_id: int,
+    chat_id: int,
+    now: datetime,
+    display_name: str = "",
+    language_code: str | None = None,
+) -> Arrival:
+    """`ensure`, with the person's roles and open form read in the same statement: one
+    round trip instead of three on every update."""
+    query = (
+        select(Person, RoleGrant.role, Conversation)
+        .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
+        .outerjoin(Conversation, Conversation.person_id == Person.id)
+        .where(Person.telegram_id == telegram_id)
+    )
+    rows = (await session.execute(query)).all()
+    found = rows[0][0] if rows else None
+    person = _refreshed(session, found, telegram_id, chat_id, now, display_name, language_code)
+    if found is None:
+        await session.flush()  # the new person's id
+    granted = frozenset(role for _, role, _ in rows if role is not None)
+    return Arrival(person, granted | {Role.GUEST}, rows[0][2] if rows else None)
+
+
+def _refreshed(
+    session: AsyncSession,
+    person: Person | None,
+    telegram_id: int,
+    chat_id: int,
+    now: datetime,
+    display_name: str,
+    language_code: str | None,
+) -> Person:
+    """The person as Telegram now names them, added to the session on first contact."""
     # Cut to the columns' sizes: an over-long name must not make every update of theirs fail.
     display_name, language_code = display_name[:NAME_LIMIT], (language_code or None)
     if language_code is not None:
         language_code = language_code[:LANGUAGE_CODE_LIMIT]
-    person = await by_telegram_id(session, telegram_id)
     if person is None:
         person = Person(
             telegram_id=telegram_id,
@@ -41,7 +92,6 @@ async def ensure(
             created_at=now,
         )
         session.add(person)
-        await session.flush()
         return person
     if display_name and person.display_name != display_name:
         person.display_name = display_name

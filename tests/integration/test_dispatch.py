@@ -6,6 +6,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import App
+from bot.context import Context
+from bot.dispatch import UNKNOWN_COMMAND
+from bot.errors import DomainError
+from bot.routing import Command
 from storage import people
 from storage.db import create_engine
 from storage.models import AuditEntry, Role
@@ -140,6 +144,27 @@ async def test_redelivered_update_is_handled_once(make_app: MakeApp) -> None:
     again = await admin.send("/grant 801 expert", update_key="tg:1000")
     assert again.duplicate and again.replies == []
     assert await count(app, AuditEntry) == 2
+
+
+async def test_a_refusal_undoes_what_the_update_wrote_and_is_answered_once(
+    make_app: MakeApp,
+) -> None:
+    app = await make_app()
+
+    async def halfway(ctx: Context) -> None:
+        await people.grant(ctx.session, ctx.person.id, Role.EXPERT, None, ctx.clock.now())
+        raise DomainError(UNKNOWN_COMMAND, command="halfway")
+
+    app.dispatcher.routes.commands["halfway"] = Command("halfway", halfway, "halfway")
+    guest = ChatClient(app, GUEST)
+    await guest.send("/halfway", update_key="tg:2000")
+    assert guest.text == "I don't know the command /halfway. Send /help to see what you can do."
+    again = await guest.send("/halfway", update_key="tg:2000")
+    assert again.duplicate and again.replies == []
+    async with app.sessions() as session:
+        person = await people.by_telegram_id(session, GUEST)
+        assert person is not None  # the sender is known even when refused
+        assert await people.roles_of(session, person.id) == {Role.GUEST}
 
 
 async def test_forged_and_unknown_buttons_are_refused(make_app: MakeApp) -> None:

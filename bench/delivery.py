@@ -532,7 +532,7 @@ async def main(args: argparse.Namespace) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.delivery", description=__doc__)
-    parser.add_argument("--rate", type=float, default=500)
+    parser.add_argument("--rate", type=float, default=300)
     parser.add_argument("--recipients", type=int, default=5_000)
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--storm-seconds", type=float, default=30)

@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -123,11 +124,7 @@ class Dispatcher:
         now = self.clock.now()
         if not await updates.claim(session, incoming.update_key, now):
             return Outcome(duplicate=True)
-        sender = incoming.sender
-        # A private chat's id is the user's id; a group's chat id must not become theirs.
-        arrival = await people.arrive(
-            session, sender.user_id, sender.user_id, now, sender.display_name, sender.language_code
-        )
+        arrival = await _arrive(session, incoming, now)
         ctx = Context(
             incoming=incoming,
             session=session,
@@ -145,7 +142,7 @@ class Dispatcher:
         except DomainError as error:
             raise _Refused(error) from error
         outcome = Outcome()
-        outcome.replies, outcome.queued = _split(replies, sender.chat_id)
+        outcome.replies, outcome.queued = _split(replies, incoming.sender.chat_id)
         for reply in outcome.queued:  # in this transaction: sent only if it commits
             await delivery.notify(session, reply, purpose="message", now=now)
         if ctx.menus_to_refresh:
@@ -159,10 +156,7 @@ class Dispatcher:
         now = self.clock.now()
         if not await updates.claim(session, incoming.update_key, now):
             return Outcome(duplicate=True)
-        sender = incoming.sender
-        person = await people.ensure(
-            session, sender.user_id, sender.user_id, now, sender.display_name, sender.language_code
-        )
+        person = (await _arrive(session, incoming, now)).person
         text = self._translator(person)(error.message).format(**error.params)
         if incoming.button is not None:
             return Outcome(alert=text)
@@ -240,6 +234,14 @@ class Dispatcher:
         if incoming.button is not None:
             return Outcome(alert=text)
         return Outcome(replies=[Reply(text)])
+
+
+async def _arrive(session: AsyncSession, incoming: Incoming, now: datetime) -> people.Arrival:
+    sender = incoming.sender
+    # A private chat's id is the user's id; a group's chat id must not become theirs.
+    return await people.arrive(
+        session, sender.user_id, sender.user_id, now, sender.display_name, sender.language_code
+    )
 
 
 def summary(incoming: Incoming) -> str:

@@ -37,11 +37,7 @@ async def ensure(
     language_code: str | None = None,
 ) -> Person:
     """Loads the person, creating them on first contact; writes only what changed."""
-    found = await by_telegram_id(session, telegram_id)
-    person = _refreshed(session, found, telegram_id, chat_id, now, display_name, language_code)
-    if found is None:
-        await session.flush()  # the new person's id
-    return person
+    return (await arrive(session, telegram_id, chat_id, now, display_name, language_code)).person
 
 
 async def arrive(

@@ -64,7 +64,7 @@ from storage import migrate, outbox
 from storage.db import create_engine, session_factory
 from storage.models import DeliveryStatus, OutboxMessage, Reminder, ReminderStatus
 from tests.support import databases
-from tests.support.fake_bot_api import FakeBotApi, Faults, RateLimits
+from tests.support.fake_bot_api import SEND_METHODS, FakeBotApi, Faults, RateLimits
 
 Sessions = async_sessionmaker[AsyncSession]
 STARTER = 1
@@ -182,7 +182,7 @@ def sends_inside_retry_after(server: FakeBotApi) -> int:
     until: dict[int, float] = {}
     inside = 0
     for call in sorted(server.calls, key=lambda c: c.at):
-        if "chat_id" not in call.params or not call.method.startswith(("send", "edit")):
+        if call.method not in SEND_METHODS:
             continue
         chat = int(call.params["chat_id"])
         inside += call.at < until.get(chat, -1.0)

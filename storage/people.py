@@ -48,8 +48,8 @@ async def arrive(
     display_name: str = "",
     language_code: str | None = None,
 ) -> Arrival:
-    """`ensure`, with the person's roles and open form read in the same statement: one
-    round trip instead of three on every update."""
+    """Loads the person, creating them on first contact and writing only what changed, with
+    their roles and open form read in the same statement: every update needs all three."""
     query = (
         select(Person, RoleGrant.role, Conversation)
         .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
@@ -57,29 +57,11 @@ async def arrive(
         .where(Person.telegram_id == telegram_id)
     )
     rows = (await session.execute(query)).all()
-    found = rows[0][0] if rows else None
-    person = _refreshed(session, found, telegram_id, chat_id, now, display_name, language_code)
-    if found is None:
-        await session.flush()  # the new person's id
-    granted = frozenset(role for _, role, _ in rows if role is not None)
-    return Arrival(person, granted | {Role.GUEST}, rows[0][2] if rows else None)
-
-
-def _refreshed(
-    session: AsyncSession,
-    person: Person | None,
-    telegram_id: int,
-    chat_id: int,
-    now: datetime,
-    display_name: str,
-    language_code: str | None,
-) -> Person:
-    """The person as Telegram now names them, added to the session on first contact."""
     # Cut to the columns' sizes: an over-long name must not make every update of theirs fail.
     display_name, language_code = display_name[:NAME_LIMIT], (language_code or None)
     if language_code is not None:
         language_code = language_code[:LANGUAGE_CODE_LIMIT]
-    if person is None:
+    if not rows:
         person = Person(
             telegram_id=telegram_id,
             chat_id=chat_id,
@@ -88,17 +70,25 @@ def _refreshed(
             created_at=now,
         )
         session.add(person)
-        return person
+        await session.flush()  # the new person's id
+        return Arrival(person, _with_guest(()), None)
+    person, _, conversation = rows[0]
     if display_name and person.display_name != display_name:
         person.display_name = display_name
     if language_code and person.language_code != language_code:
         person.language_code = language_code
-    return person
+    granted = (role for _, role, _ in rows if role is not None)
+    return Arrival(person, _with_guest(granted), conversation)
 
 
 async def roles_of(session: AsyncSession, person_id: int) -> frozenset[Role]:
     query = select(RoleGrant.role).where(RoleGrant.person_id == person_id)
-    return frozenset((await session.scalars(query)).all()) | {Role.GUEST}
+    return _with_guest((await session.scalars(query)).all())
+
+
+def _with_guest(granted: Iterable[Role]) -> frozenset[Role]:
+    """Everyone who writes to the bot is a guest, whatever else they were granted."""
+    return frozenset(granted) | {Role.GUEST}
 
 
 async def grant(

@@ -52,7 +52,7 @@ PACED = (SendMessage, SendDocument, SendPhoto, CopyMessage, ForwardMessage, Edit
 # builds it again (5 ms for a Message; 4-5% of the bot's CPU in bench.engines). Holding the
 # ones the bot uses keeps them built.
 RESPONSE_MODELS = tuple(
-    Response[method.__returning__]  # type: ignore[name-defined]
+    Response[method.__returning__]
     for method in (
         *PACED,
         AnswerCallbackQuery,

@@ -157,6 +157,7 @@ async def _queue(
     """Queues the planned messages together; a reminder with nothing queued is obsolete."""
     added = iter(await outbox.add_all(session, [m for _, ms in planned for m in ms or []], now))
     for reminder, messages in planned:
+        # A list, not a generator: each of its messages' flags is taken, queued or not.
         if messages is not None and not any([next(added) for _ in messages]):
             reminders.drop(reminder, "obsolete")
 

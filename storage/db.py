@@ -16,12 +16,17 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_driver
+
 
 def create_engine(url: str, busy_timeout_ms: int = 5000, **kwargs: Any) -> AsyncEngine:
     """Creates an engine; on SQLite turns on foreign keys, WAL and a busy timeout (how long a
-    writer waits for another's lock before the update is answered "try again")."""
+    writer waits for another's lock before the update is answered "try again"), and through
+    aiosqlite makes each statement one trip to SQLite's thread (storage/sqlite_driver.py)."""
     if not url.startswith("sqlite"):
         kwargs.setdefault("pool_pre_ping", True)  # a server restart leaves dead connections
+    elif url.startswith("sqlite+aiosqlite"):
+        kwargs.setdefault("module", sqlite_driver.dbapi())
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(

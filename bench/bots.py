@@ -3,11 +3,14 @@
     python -m bench.bots ENGINE MODE DATABASE_URL API_URL
 
 ENGINE is aiogram or ptb; MODE `echo` (the framework alone: one handler that echoes a
-message, callback queries answered and echoed) or `ours` (the bot, built by bot.app, its SQL
-statements counted per update type). The process prints `ready` once it receives updates,
-and on SIGTERM stops as the bot does, then prints one JSON line of what it counted. It imports
-nothing beyond what it runs, so that its resident memory is the bot's (or the framework's).
-Set BENCH_PROFILE=FILE to write a cProfile of the process there.
+message, callback queries answered and echoed), `floor` (the echo, after the one transaction
+that DESIGN.md asks of every update, made with our storage functions: the update id recorded,
+the sender read with their roles and open form; DATABASE_URL is used by it and by ours only)
+or `ours` (the bot, built by bot.app, its SQL statements counted per update type). The
+process prints `ready` once it receives updates, and on SIGTERM stops as the bot does, then
+prints one JSON line of what it counted. It imports nothing beyond what it runs, so that its
+resident memory is the bot's (or the framework's). Set BENCH_PROFILE=FILE to write a cProfile
+of the process there.
 """
 
 from __future__ import annotations
@@ -127,7 +130,29 @@ async def run_ours(engine_name: str, url: str, api_url: str) -> None:
     await app.close()
 
 
-async def run_echo_aiogram(api_url: str) -> None:
+class Floor:
+    """What every update of ours costs before any handler: one transaction, through the same
+    engine settings, writer queue and storage functions as the bot's dispatch."""
+
+    def __init__(self, url: str) -> None:
+        from storage.db import create_engine, session_factory, writer_queue
+
+        self.engine = create_engine(url)
+        self.sessions = session_factory(self.engine)
+        self.queue = writer_queue(self.engine)
+
+    async def __call__(self, key: str, user_id: int, name: str, language: str | None) -> None:
+        from datetime import UTC, datetime
+
+        from storage import people, updates
+
+        now = datetime.now(UTC)
+        async with self.queue, self.sessions() as session, session.begin():
+            if await updates.claim(session, key, now):
+                await people.arrive(session, user_id, user_id, now, name, language)
+
+
+async def run_echo_aiogram(api_url: str, floor: Floor | None = None) -> None:
     from aiogram import Bot, Dispatcher
     from aiogram.client.session.aiohttp import AiohttpSession
     from aiogram.client.telegram import TelegramAPIServer
@@ -145,10 +170,17 @@ async def run_echo_aiogram(api_url: str) -> None:
 
     @dp.message()
     async def echo(message: Message) -> None:
+        if floor is not None and message.from_user is not None:
+            sender = message.from_user
+            key = f"{message.chat.id}:{message.message_id}"
+            await floor(key, sender.id, sender.full_name, sender.language_code)
         await bot.send_message(message.chat.id, message.text or "…")
 
     @dp.callback_query()
     async def pressed(query: CallbackQuery) -> None:
+        if floor is not None:
+            sender = query.from_user
+            await floor(f"q{query.id}", sender.id, sender.full_name, sender.language_code)
         await query.answer()
         assert query.message is not None
         await bot.send_message(query.message.chat.id, query.data or "…")
@@ -163,7 +195,7 @@ async def run_echo_aiogram(api_url: str) -> None:
     print(json.dumps({"warnings": WARNINGS.seen, "kept": len(kept)}), flush=True)
 
 
-async def run_echo_ptb(api_url: str) -> None:
+async def run_echo_ptb(api_url: str, floor: Floor | None = None) -> None:
     from telegram import Update
     from telegram.ext import (
         Application,
@@ -186,11 +218,18 @@ async def run_echo_ptb(api_url: str) -> None:
     async def echo(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         assert message is not None
+        sender = update.effective_user
+        if floor is not None and sender is not None:
+            key = f"{message.chat.id}:{message.message_id}"
+            await floor(key, sender.id, sender.full_name, sender.language_code)
         await application.bot.send_message(message.chat.id, message.text or "…")
 
     async def pressed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
         assert query is not None and query.message is not None
+        if floor is not None:
+            sender = query.from_user
+            await floor(f"q{query.id}", sender.id, sender.full_name, sender.language_code)
         await query.answer()
         await application.bot.send_message(query.message.chat.id, query.data or "…")
 
@@ -232,12 +271,13 @@ WARNINGS = Warnings()
 def main(engine: str, mode: str, url: str, api_url: str) -> None:
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     logging.getLogger().addHandler(WARNINGS)
+    floor = Floor(url) if mode == "floor" else None
     if mode == "ours":
         run = run_ours(engine, url, api_url)
     elif engine == "aiogram":
-        run = run_echo_aiogram(api_url)
+        run = run_echo_aiogram(api_url, floor)
     else:
-        run = run_echo_ptb(api_url)
+        run = run_echo_ptb(api_url, floor)
     profile = os.environ.get("BENCH_PROFILE")
     if not profile:
         asyncio.run(run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass
 
@@ -41,17 +42,42 @@ class App:
     async def close(self) -> None:
         await self.engine.dispose()
 
-    async def role_menus(self) -> dict[int, list[MenuCommand]]:
-        """Each role-holder's command menu, by chat, for the engine to set at start-up."""
+    async def menus_due(self) -> list[ChatMenu]:
+        """The chat menus to set at start-up: each role-holder's, and the guest's for anyone
+        whose chat had a menu of its own and who holds no role now; only those that differ
+        from the menu last set there, so that a restart with nothing changed costs no call."""
         async with self.sessions() as session:
-            holders = await people.with_roles(session, [r for r in Role if r is not Role.GUEST])
-            return {
-                person.chat_id: self.dispatcher.menu(
-                    await people.roles_of(session, person.id),
-                    self.catalogs.for_person(person.locale, person.language_code),
-                )
-                for person in holders
-            }
+            found = await people.with_menus(session)
+        due = []
+        for person, roles in found:
+            t = self.catalogs.for_person(person.locale, person.language_code)
+            menu = ChatMenu(person.chat_id, self.dispatcher.menu(roles, t))
+            if menu.digest != person.menu_digest:
+                due.append(menu)
+        return due
+
+    async def menus_set(self, digests: dict[int, str]) -> None:
+        """Remembers the menu now set in each chat, by its digest."""
+        async with self.dispatcher.writers, self.sessions() as session, session.begin():
+            await people.remember_menus(session, digests)
+
+
+@dataclass(frozen=True)
+class ChatMenu:
+    """A chat's own command menu."""
+
+    chat_id: int
+    commands: list[MenuCommand]
+
+    @property
+    def digest(self) -> str:
+        return menu_digest(self.commands)
+
+
+def menu_digest(commands: list[MenuCommand]) -> str:
+    """What tells two menus apart, in people.menu_digest's 32 characters."""
+    listed = "\n".join(f"{c.command} {c.description}" for c in commands)
+    return hashlib.sha256(listed.encode()).hexdigest()[:32]
 
 
 async def build_app(settings: Settings, clock: Clock | None = None) -> App:

@@ -91,6 +91,9 @@ class Person(Base):
     language_code: Mapped[str | None] = mapped_column(String(16))
     locale: Mapped[str | None] = mapped_column(String(16))  # the person's own /language choice
     created_at: Mapped[datetime]
+    # A digest of the command menu last set for their chat, so that a restart sets only the
+    # menus that changed (a center's worth of calls each time otherwise); None: unknown.
+    menu_digest: Mapped[str | None] = mapped_column(String(32))
 
 
 class UnitTier(enum.StrEnum):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Conversation, Person, Role, RoleGrant
@@ -118,3 +118,31 @@ async def with_roles(session: AsyncSession, roles: Iterable[Role]) -> Sequence[P
         .order_by(Person.id)
     )
     return (await session.scalars(query)).all()
+
+
+async def with_menus(session: AsyncSession) -> list[tuple[Person, frozenset[Role]]]:
+    """Everyone whose chat has or should have a menu of its own, with their roles: role-holders,
+    and people whose chat was given one (a digest is kept), who may hold no role any more."""
+    query = (
+        select(Person, RoleGrant.role)
+        .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
+        .where(or_(RoleGrant.role.is_not(None), Person.menu_digest.is_not(None)))
+        .order_by(Person.id)
+    )
+    found: dict[int, tuple[Person, set[Role]]] = {}
+    for person, role in (await session.execute(query)).all():
+        granted = found.setdefault(person.id, (person, set()))[1]
+        if role is not None:
+            granted.add(role)
+    return [(person, _with_guest(granted)) for person, granted in found.values()]
+
+
+async def remember_menus(session: AsyncSession, digests: Mapping[int, str]) -> None:
+    """Records the digest of the menu now set in each chat."""
+    people = Person.__table__
+    statement = (
+        update(people)
+        .where(people.c.chat_id == bindparam("chat"))
+        .values(menu_digest=bindparam("digest"))
+    )
+    await session.execute(statement, [{"chat": c, "digest": d} for c, d in digests.items()])

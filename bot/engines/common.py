@@ -16,8 +16,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any, Protocol
 
 from aiohttp import web
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.app import App
+from bot.app import App, ChatMenu
 from bot.delivery.content import CAPTION_LIMIT
 from bot.delivery.ratelimit import pace_reply
 from bot.delivery.transport import Transport
@@ -246,8 +247,8 @@ class TelegramEngine(ABC):
                     await self._send(reply, target)
             except self.api_error as error:
                 log.warning("send to chat %s failed: %s", target, type(error).__name__)
-        for menu_chat, menu in outcome.menus.items():
-            await self._set_chat_menu(menu_chat, menu)
+        if outcome.menus:
+            await self._set_chat_menus([ChatMenu(c, menu) for c, menu in outcome.menus.items()])
         if outcome.queued:
             self.app.delivery.wake()
 
@@ -275,11 +276,11 @@ class TelegramEngine(ABC):
     # -- menus -------------------------------------------------------------------------------
 
     async def set_menus(self) -> None:
-        """The guest menu for everyone, per language, and each role-holder's own menu."""
+        """The guest menu for everyone, per language, and each chat menu that changed since
+        it was last set (a role-holder's own, or the guest's again for a former one)."""
         for language, menu in self.default_menus():
             await self.set_commands(menu, None, language)
-        for chat_id, menu in (await self.app.role_menus()).items():
-            await self._set_chat_menu(chat_id, menu)
+        await self._set_chat_menus(await self.app.menus_due())
 
     def default_menus(self) -> list[tuple[str | None, list[MenuCommand]]]:
         """The guest menu per supported language; the default locale's has no language code."""
@@ -292,11 +293,22 @@ class TelegramEngine(ABC):
             menus.append((language, menu))
         return menus
 
-    async def _set_chat_menu(self, chat_id: int, menu: list[MenuCommand]) -> None:
+    async def _set_chat_menus(self, menus: list[ChatMenu]) -> None:
+        """Sets each chat's menu, and remembers those Telegram took: what is remembered is
+        what the chat shows, so a refused one is tried again at the next start."""
+        taken: dict[int, str] = {}
+        for menu in menus:
+            try:
+                await self.set_commands(menu.commands, menu.chat_id, None)
+                taken[menu.chat_id] = menu.digest
+            except self.api_error as error:
+                log.warning("menu for chat %s not set: %s", menu.chat_id, type(error).__name__)
+        if not taken:
+            return
         try:
-            await self.set_commands(menu, chat_id, None)
-        except self.api_error as error:
-            log.warning("menu for chat %s not set: %s", chat_id, type(error).__name__)
+            await self.app.menus_set(taken)
+        except (OperationalError, DBAPIError, OSError) as error:  # set, if not remembered
+            log.warning("menus set but not remembered: %s", type(error).__name__)
 
     # -- what each library does its own way --------------------------------------------------
 

@@ -88,7 +88,8 @@ class RateLimits:
 
 @dataclass
 class Faults:
-    """Injected failures of sends: a share refused with 429, blocked chats, a 5xx window."""
+    """Injected failures of sends: a share refused with 429, blocked chats, a 5xx window; and
+    chats whose menu Telegram will not set."""
 
     flood_fraction: float = 0.0
     flood_retry_after: int = 1
@@ -97,6 +98,7 @@ class Faults:
     outage_status: int = 502
     hold_downloads: bool = False  # file downloads wait for `FakeBotApi.release_downloads()`
     hang_sends: bool = False  # sends get no answer until `FakeBotApi.release_sends()`
+    menu_refused_chats: set[int] = field(default_factory=set)  # setMyCommands: chat not found
 
     def outage(self, seconds: float, status: int = 502) -> None:
         self.outage_until, self.outage_status = time.monotonic() + seconds, status
@@ -435,6 +437,9 @@ class FakeBotApi:
         return {**_file_ids(stored), "file_size": len(stored.content), "file_path": stored.path}
 
     async def _m_setMyCommands(self, params: Params) -> bool:
+        chat_id = (params.get("scope") or {}).get("chat_id")
+        if chat_id is not None and int(chat_id) in self.faults.menu_refused_chats:
+            raise ApiError(400, "Bad Request: chat not found")
         key = (_scope_key(params.get("scope")), params.get("language_code") or "")
         self.commands[key] = list(params["commands"])
         return True

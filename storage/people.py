@@ -40,6 +40,15 @@ async def ensure(
     return (await arrive(session, telegram_id, chat_id, now, display_name, language_code)).person
 
 
+# Built once, as updates.claim's statement is: every update runs it.
+_ARRIVAL = (
+    select(Person, RoleGrant.role, Conversation)
+    .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
+    .outerjoin(Conversation, Conversation.person_id == Person.id)
+    .where(Person.telegram_id == bindparam("telegram_id"))
+)
+
+
 async def arrive(
     session: AsyncSession,
     telegram_id: int,
@@ -50,13 +59,7 @@ async def arrive(
 ) -> Arrival:
     """Loads the person, creating them on first contact and writing only what changed, with
     their roles and open form read in the same statement: every update needs all three."""
-    query = (
-        select(Person, RoleGrant.role, Conversation)
-        .outerjoin(RoleGrant, RoleGrant.person_id == Person.id)
-        .outerjoin(Conversation, Conversation.person_id == Person.id)
-        .where(Person.telegram_id == telegram_id)
-    )
-    rows = (await session.execute(query)).all()
+    rows = (await session.execute(_ARRIVAL, {"telegram_id": telegram_id})).all()
     # Cut to the columns' sizes: an over-long name must not make every update of theirs fail.
     display_name, language_code = display_name[:NAME_LIMIT], (language_code or None)
     if language_code is not None:

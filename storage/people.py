@@ -112,7 +112,7 @@ async def revoke(session: AsyncSession, person_id: int, role: Role) -> bool:
 
 
 async def with_roles(session: AsyncSession, roles: Iterable[Role]) -> Sequence[Person]:
-    """People holding any of `roles`, for command menus and audiences."""
+    """People holding any of `roles`: an audience, or whom to tell."""
     query = (
         select(Person)
         .join(RoleGrant, RoleGrant.person_id == Person.id)

@@ -69,11 +69,14 @@ class _NoQueue(contextlib.AbstractAsyncContextManager[None]):
         return None
 
 
+# Each dialect's INSERT, the one with ON CONFLICT (both of ours have it), by dialect name.
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
+
 def insert_ignoring_conflicts(session: AsyncSession, model: type[Any]) -> Any:
-    """`INSERT ... ON CONFLICT DO NOTHING` for `model`, in the session's dialect (both of ours
-    have it): one statement that writes first, with no read before it."""
-    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
-    return dialect.insert(model).on_conflict_do_nothing()
+    """`INSERT ... ON CONFLICT DO NOTHING` for `model`, in the session's dialect: one
+    statement that writes first, with no read before it."""
+    return INSERTS[session.bind.dialect.name](model).on_conflict_do_nothing()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import delete
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import INSERTS
 from storage.models import ProcessedUpdate
 
 _KEYS = ProcessedUpdate.__table__
@@ -15,8 +15,8 @@ _KEYS = ProcessedUpdate.__table__
 # SQLAlchemy its construction and cache key again (with the ORM's insert path, a third of
 # the claim's CPU); the values are bound at execution.
 _CLAIM = {
-    "sqlite": sqlite.insert(_KEYS).on_conflict_do_nothing().returning(_KEYS.c.key),
-    "postgresql": postgresql.insert(_KEYS).on_conflict_do_nothing().returning(_KEYS.c.key),
+    name: insert(_KEYS).on_conflict_do_nothing().returning(_KEYS.c.key)
+    for name, insert in INSERTS.items()
 }
 
 

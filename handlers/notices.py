@@ -26,8 +26,6 @@ from storage import notices as stored
 from storage.models import Role
 
 SECRETARIAT = frozenset({Role.SECRETARIAT})
-# /notices is for those notices are written for; a guest reached by an "everyone" notice
-# has it in the chat already.
 FORM = "broadcast"
 STEPS = ("text", "file", "links", "audience", "value", "ack", "deadline", "reminders", "when")
 FUND_STEPS = ("file", "text", "ack", "deadline", "reminders", "when")
@@ -684,9 +682,8 @@ def setup() -> Feature:
     return Feature(
         commands=[
             Command("broadcast", start, N_("Send a notice"), roles=SECRETARIAT),
-            Command(
-                "notices", show_notices, N_("Recent notices")
-            ),  # an "everyone" notice reaches guests too
+            # for everyone: a notice to "everyone" reaches guests too
+            Command("notices", show_notices, N_("Recent notices")),
         ],
         buttons=[
             ButtonAction("nb", press_form, roles=SECRETARIAT),

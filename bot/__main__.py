@@ -14,6 +14,7 @@ from bot.app import App, StartupError, build_app, prepare_database
 from bot.errors import DomainError
 from bot.services import privacy, roles
 from bot.settings import Settings
+from storage import least_privilege
 from storage.db import create_engine
 from storage.models import Role
 
@@ -150,6 +151,25 @@ def _confirmed(who: str) -> bool:
         return False
 
 
+async def db_role(settings: Settings, args: argparse.Namespace) -> int:
+    """Prints (or, with --apply, runs as the owner) the grants of the bot's least-privilege
+    PostgreSQL role: rows read and written, the append-only logs never deleted or truncated."""
+    if not settings.database_url.startswith("postgresql"):
+        print("db-role is for PostgreSQL; SQLite has no roles", file=sys.stderr)
+        return 2
+    engine = create_engine(settings.database_url)
+    try:
+        if args.apply:
+            await least_privilege.apply(engine, args.role)
+            print(f"role {args.role} granted; run the bot with it in DATABASE_URL")
+        else:
+            for statement in least_privilege.grants(args.role, engine.url.database or ""):
+                print(statement + ";")
+    finally:
+        await engine.dispose()
+    return 0
+
+
 async def import_cmd(settings: Settings, args: argparse.Namespace) -> int:
     """Prints what importing the roster file would do; writes it only with --apply."""
     from bot import onboarding_cli
@@ -188,6 +208,9 @@ def _parser() -> argparse.ArgumentParser:
         "--lang", default=None, help="Telegram-style language code, e.g. en"
     )
     sub.add_parser("migrate", help="apply database migrations")
+    db_role_parser = sub.add_parser("db-role", help="the bot's least-privilege PostgreSQL role")
+    db_role_parser.add_argument("role", help="its name, e.g. dtpc_bot")
+    db_role_parser.add_argument("--apply", action="store_true", help="run it (as the owner)")
     importing = sub.add_parser("import", help="import the roster from an XLSX or CSV file")
     importing.add_argument("file")
     importing.add_argument("--apply", action="store_true", help="write it (default: report only)")
@@ -217,6 +240,7 @@ _COMMANDS = {
     "run": run,
     "console": console,
     "migrate": migrate_cmd,
+    "db-role": db_role,
     "grant": grant,
     "revoke": revoke,
     "export-person": export_person,

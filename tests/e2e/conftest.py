@@ -26,8 +26,8 @@ ENGINES: dict[str, Callable[[App, str], TelegramEngine]] = {
     "aiogram": AiogramEngine,
     "ptb": PtbEngine,
 }
-START_TIMEOUT = 10
-WAIT = 5  # seconds to wait for the bot to do something expected
+START_TIMEOUT = 60  # generous: a loaded 2-core machine may take long; ready returns at once
+WAIT = 30  # seconds at most for something expected; a passing wait returns at once
 
 ROOT = Path(__file__).resolve().parents[2]
 

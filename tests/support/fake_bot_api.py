@@ -258,7 +258,7 @@ class FakeBotApi:
         method: str,
         predicate: Callable[[Params], bool] | None = None,
         count: int = 1,
-        timeout: float = 5,  # noqa: ASYNC109 - the deadline is what tests read
+        timeout: float = 30,  # noqa: ASYNC109 - a limit for a loaded machine, not a pace
     ) -> list[Call]:
         """The calls of `method` matching `predicate`, once there are `count` of them."""
         deadline = time.monotonic() + timeout
@@ -272,7 +272,7 @@ class FakeBotApi:
     async def wait_until(
         self,
         done: Callable[[], bool],
-        timeout: float = 5,  # noqa: ASYNC109 - the deadline is what tests read
+        timeout: float = 30,  # noqa: ASYNC109 - a limit for a loaded machine, not a pace
     ) -> None:
         """Returns once `done()` holds, re-checking after each call the bot makes."""
         deadline = time.monotonic() + timeout

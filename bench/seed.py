@@ -185,7 +185,7 @@ async def _meeting(
     for telegram_id in world.holders:
         person = await people.by_telegram_id(session, telegram_id)
         assert person is not None
-        await meetings.check_in(session, meeting.id, person, now)
+        await meetings.check_in(session, meeting.id, person, now, ZONE)
     motion = board.motions[0]
     await meetings.open_motion(session, motion.id, admin_id, now)
     return meeting.id, motion.id

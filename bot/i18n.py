@@ -14,6 +14,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, Translations
 
+from bot.clock import local_date
+
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 DOMAIN = "messages"
 SUPPORTED = ("zh_CN", "en")
@@ -80,7 +82,7 @@ class Translator:
 
     def today(self, moment: datetime) -> date:
         """The calendar day of `moment` where the person is."""
-        return moment.astimezone(self.zone).date()
+        return local_date(moment, self.zone)
 
     @property
     def language_name(self) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.clock import local_date
+
 # Settings (to move to Settings): the charter sets none of these numbers.
 OFFER_HOURS = 24  # a place freed for the waitlist is held this long for the first in line
 REMINDERS_BEFORE = {"day": timedelta(days=1), "hour": timedelta(hours=1)}  # before the start
@@ -144,4 +146,4 @@ def check_in_open(now: datetime, starts_at: datetime, ends_at: datetime) -> bool
 
 def participation_day(starts_at: datetime, timezone: str) -> date:
     """Art. 16(2): attendance counts on the event's own calendar day."""
-    return starts_at.astimezone(ZoneInfo(timezone)).date()
+    return local_date(starts_at, ZoneInfo(timezone))

@@ -24,6 +24,7 @@ from typing import Any
 
 from babel.dates import format_date
 
+from bot.clock import local_date
 from bot.i18n import N_
 from bot.protocol import Button, Reply
 from bot.reminders.kinds import Firing, ReminderKind
@@ -94,7 +95,9 @@ def quarterly_meeting(local_now: datetime) -> Occurrence | None:
     end = _quarter_end(local_now, quarter)
     if not start <= local_now < end:
         return None
-    last_day = (end - timedelta(days=1)).date().isoformat()
+    zone = local_now.tzinfo
+    assert zone is not None, "obligations are computed on the center's local time"
+    last_day = local_date(end - timedelta(days=1), zone).isoformat()
     payload = {"year": local_now.year, "quarter": quarter, "last_day": last_day}
     return Occurrence(f"art27:{local_now.year}-Q{quarter}", start, end, payload)
 
@@ -123,7 +126,7 @@ async def _render_art27(firing: Firing) -> Reply | None:
 
     if not await meetings.quarter_needs_meeting(firing.session, firing.now, firing.t.zone):
         return None  # a meeting was held or is scheduled this quarter: nothing to remind
-    last_day = datetime.fromisoformat(firing.reminder.payload["last_day"]).date()
+    last_day = datetime.fromisoformat(firing.reminder.payload["last_day"])  # a date, no time
     date = format_date(last_day, format="long", locale=firing.t.locale)
     return Reply(firing.t(ART27_TEXT).format(date=date))
 

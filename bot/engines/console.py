@@ -89,7 +89,13 @@ class ConsoleEngine:
         if not line:
             return None
         key = f"console:{uuid.uuid4().hex}"
-        if line.isdigit() and self.buttons and 1 <= int(line) <= len(self.buttons):
+        # ASCII digits only: str.isdigit() also passes "²", which int() refuses
+        if (
+            line.isascii()
+            and line.isdigit()
+            and self.buttons
+            and 1 <= int(line) <= len(self.buttons)
+        ):
             button = self.buttons[int(line) - 1]
             if button.url:
                 self._print(f"(link) {button.url}")

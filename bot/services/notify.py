@@ -4,15 +4,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charter.membership import HAS_RIGHTS
-from bot.i18n import Catalogs, Translator
+from bot.i18n import N_, Catalogs, Translator
 from bot.protocol import Button, Reply
-from storage import people, units
+from storage import notice_throttle, people, units
 from storage.models import Person, Role
+
+NOTICE_INTERVAL = timedelta(hours=1)
+THROTTLE_KEPT = timedelta(days=2)  # a quiet person's throttle row is forgotten after this
+HELD_KINDS = {
+    "dead_letter": N_("Updates that failed (dead letters)"),
+    "ivask": N_("Requests for a new invitation link"),
+}
+DIGEST = N_(
+    "Notices held back since the last digest (the secretariat hears of one person at most "
+    "once an hour):"
+)
+DIGEST_LINE = N_("{what}: {count} more, about {people} people")
 
 
 @dataclass(frozen=True)
@@ -69,3 +82,38 @@ async def unit_contacts(session: AsyncSession, unit_id: int) -> Sequence[Person]
     contacts = await units.contacts_of(session, unit_id)
     found = [await session.get(Person, c.person_id) for c in contacts if c.person_id is not None]
     return [p for p in found if p is not None]
+
+
+# -- the throttle of notices to the secretariat ---------------------------------------------
+
+
+def may_tell(last_told: datetime | None, now: datetime) -> bool:
+    """DESIGN "Trust rules": the secretariat hears of one person at most once an hour per kind
+    of notice, so that one person (or a forged button) cannot flood every secretariat
+    account; the notices held back are counted in the daily digest."""
+    return last_told is None or now - last_told >= NOTICE_INTERVAL
+
+
+async def may_notify(session: AsyncSession, kind: str, telegram_id: int, now: datetime) -> bool:
+    """Whether the secretariat is told now of `kind` about this person; if not, it is counted
+    for the digest. Recorded in this transaction, so it holds across processes and restarts."""
+    return await notice_throttle.admit(session, kind, telegram_id, now, may_tell)
+
+
+async def held_digest(session: AsyncSession, catalogs: Catalogs, now: datetime) -> list[Reply]:
+    """The daily digest to the secretariat of the notices held back, if there were any."""
+    held = await notice_throttle.take_held(session, now, THROTTLE_KEPT)
+    if not held:
+        return []
+    replies, seen = [], set()
+    for person in await secretariat(session):
+        if person.id in seen:
+            continue
+        seen.add(person.id)
+        t = catalogs.for_person(person.locale, person.language_code)
+        lines = [t(DIGEST)]
+        for kind, counts in sorted(held.items()):
+            what = t(HELD_KINDS[kind]) if kind in HELD_KINDS else kind
+            lines.append(t(DIGEST_LINE).format(what=what, count=sum(counts), people=len(counts)))
+        replies.append(Reply("\n".join(lines), chat_id=person.chat_id))
+    return replies

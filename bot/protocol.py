@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit on callback_data
 
@@ -42,6 +43,7 @@ class Incoming:
     file: IncomingFile | None = None
     message_id: int | None = None  # the message the button sits on, for edits in place
     html: str | None = None  # the text (or caption) with its formatting, as Telegram HTML
+    addressee: str | None = None  # the bot a command names in a group: /name@bot
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,23 @@ class Reply:
     edit: bool = False  # replace the message the pressed button sits on
     chat_id: int | None = None
     html: bool = False  # `text` is Telegram HTML (formatting kept), not plain text
+    # Must not be lost (a ballot receipt, an invitation link, an export, a document): it goes
+    # through the outbox, in the update's transaction, and is retried until it is sent.
+    durable: bool = False
+    on_sent: OnSent | None = field(default=None, compare=False)  # recorded once it is sent
+
+    def __post_init__(self) -> None:
+        if self.on_sent is not None and not self.durable:
+            raise ValueError("only a durable reply is confirmed")
+
+
+@dataclass(frozen=True)
+class OnSent:
+    """What the outbox records once the platform confirmed a durable reply was sent:
+    `kind` names the record (bot/delivery/confirmations.py), `data` its fields (JSON)."""
+
+    kind: str
+    data: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -108,3 +127,9 @@ def parse_command(text: str) -> tuple[str, str] | None:
     head, _, args = text[1:].partition(" ")
     name = head.split("@", 1)[0].lower()
     return (name, args.strip()) if name else None
+
+
+def command_addressee(text: str) -> str | None:
+    """`/name@bot args` -> "bot"; None when the command names no bot."""
+    head = text.split(maxsplit=1)[0] if text.strip() else ""
+    return head.partition("@")[2] or None

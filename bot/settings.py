@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import re
+import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{Path.cwd() / 'dtpc_bot.sqlite3'}"
 TELEGRAM_API_URL = "https://api.telegram.org"
+# What Telegram accepts as a webhook's secret token (setWebhook's `secret_token`).
+SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+GENERATED_SECRET_BYTES = 32  # 43 characters of token_urlsafe: 256 bits
 
 
 class Settings(BaseSettings):
     """Every knob of the bot; the charter's numbers live beside the rules that use them."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    _secret_generated: bool = PrivateAttr(default=False)
 
     bot_token: SecretStr | None = None
     bot_engine: Literal["aiogram", "ptb"] = "aiogram"
-    bot_username: str | None = None  # for t.me links; the engine learns it from getMe
+    # For t.me links: the console's; a Telegram engine learns its own from getMe at start.
+    bot_username: str | None = None
     telegram_api_url: str = TELEGRAM_API_URL
     database_url: str = Field(default_factory=lambda: DEFAULT_DATABASE_URL)
     admin_ids: Annotated[tuple[int, ...], NoDecode] = ()
@@ -64,6 +71,23 @@ class Settings(BaseSettings):
                 return async_ + value[len(plain) :]
         return value
 
+    @model_validator(mode="after")
+    def _webhook_secret(self) -> Settings:
+        """A webhook never runs without a secret token (DESIGN.md, Trust rules): without
+        WEBHOOK_SECRET a strong one is made for this run, and the engine registers it."""
+        if self.webhook_url and self.webhook_secret is None:
+            self.webhook_secret = SecretStr(secrets.token_urlsafe(GENERATED_SECRET_BYTES))
+            self._secret_generated = True
+        secret = self.webhook_secret
+        if secret is not None and not SECRET_TOKEN.fullmatch(secret.get_secret_value()):
+            raise ValueError("WEBHOOK_SECRET must be 1-256 characters among A-Z a-z 0-9 _ -")
+        return self
+
+    @property
+    def webhook_secret_generated(self) -> bool:
+        """Whether the webhook's secret token was made at start rather than configured."""
+        return self._secret_generated
+
     # -- delivery and reminders (issue 3) --------------------------------------------------------
     # Telegram allows ~30 messages/s overall and 1/s per chat. The pace is kept per process:
     # with several instances on one bot token, divide SEND_RATE among them.
@@ -86,3 +110,10 @@ class Settings(BaseSettings):
 
     # -- onboarding (issue 11) -------------------------------------------------------------------
     invitation_valid_days: int = Field(default=30, ge=1)  # roster invitation links expire after
+    # An /import file is refused beyond these, whatever size the sheet declares (issue 17).
+    import_max_rows: int = Field(default=5000, ge=1)  # units in one file
+    import_max_columns: int = Field(default=50, ge=1)
+    import_max_unzipped_bytes: int = Field(default=20 * 1024 * 1024, ge=1)  # an XLSX unpacked
+    # The sealed form of a rejected or withdrawn application is deleted after this many days;
+    # the application's row and its audit stay (issue 17).
+    application_retention_days: int = Field(default=180, ge=1)

@@ -7,7 +7,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from bot.protocol import Button, OutgoingFile, Reply
+from bot.protocol import Button, OnSent, OutgoingFile, Reply
 from storage.models import OutboxMessage
 
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
@@ -28,7 +28,8 @@ def parts(reply: Reply) -> list[Reply]:
     first, then the file with the buttons, so the pace counts each send."""
     if reply.file is None or len(reply.text) <= CAPTION_LIMIT:
         return [reply]
-    return [replace(reply, file=None, buttons=()), replace(reply, text="")]
+    # What is recorded once sent (a document's delivery) goes with the file.
+    return [replace(reply, file=None, buttons=(), on_sent=None), replace(reply, text="")]
 
 
 def columns(reply: Reply) -> dict[str, Any]:
@@ -42,6 +43,7 @@ def columns(reply: Reply) -> dict[str, Any]:
         "file_id": file.file_id if file else None,
         "protect": reply.protect,
         "parse_mode": "HTML" if reply.html else None,
+        "on_sent": _on_sent(reply.on_sent),
     }
 
 
@@ -53,6 +55,10 @@ def reply_of(row: OutboxMessage) -> Reply:
     buttons = tuple(tuple(Button(**b) for b in line) for line in row.buttons)
     html = row.parse_mode == "HTML"
     return Reply(row.text, buttons, file, protect=row.protect, chat_id=row.chat_id, html=html)
+
+
+def _on_sent(on_sent: OnSent | None) -> dict[str, Any] | None:
+    return None if on_sent is None else {"kind": on_sent.kind, "data": on_sent.data}
 
 
 def _button(button: Button) -> dict[str, str]:

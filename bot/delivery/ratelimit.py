@@ -44,6 +44,7 @@ class RateLimiter:
     chat_interval: float
     _next_any: float = 0.0
     _next_chat: dict[int, float] = field(default_factory=dict)
+    _held_chat: dict[int, float] = field(default_factory=dict)  # 429s: even urgent ones wait
     _epoch: datetime | None = None
 
     def at(self, moment: datetime) -> float:
@@ -68,9 +69,13 @@ class RateLimiter:
 
         `urgent` (an interactive reply) takes the next overall slot without waiting for the
         chat's own interval: a person who asks expects an answer, and Telegram tolerates a
-        short burst in one chat. The send still counts against the chat for the outbox.
+        short burst in one chat. The send still counts against the chat for the outbox. A
+        chat held by a 429 is waited out all the same.
         """
-        slot = max(now, self._next_any - SLACK) if urgent else self.earliest(chat_id, now)
+        if urgent:
+            slot = max(now, self._next_any - SLACK, self._held_chat.get(chat_id, now))
+        else:
+            slot = self.earliest(chat_id, now)
         self._next_any = max(self._next_any, slot) + self.interval
         self.hold_chat(chat_id, slot + self.chat_interval)
         if len(self._next_chat) > PRUNE_ABOVE:
@@ -78,12 +83,21 @@ class RateLimiter:
         return slot
 
     def hold_chat(self, chat_id: int, until: float) -> None:
-        """No send to `chat_id` before `until` (a chat-scoped 429)."""
+        """No send to `chat_id` before `until` (the chat's interval)."""
         self._next_chat[chat_id] = max(self._next_chat.get(chat_id, 0.0), until)
+
+    def hold_chat_flooded(self, chat_id: int, until: float) -> None:
+        """No send to `chat_id` before `until`, not even an urgent one (a chat-scoped 429)."""
+        self.hold_chat(chat_id, until)
+        self._held_chat[chat_id] = max(self._held_chat.get(chat_id, 0.0), until)
 
     def hold_all(self, until: float) -> None:
         """No send at all before `until` (a global 429)."""
         self._next_any = max(self._next_any, until + SLACK)
+
+    def chat_held_until(self, chat_id: int, now: float) -> float:
+        """When a 429 lets `chat_id` be sent to again (`now` if it is not held)."""
+        return max(now, self._held_chat.get(chat_id, now))
 
     def held_until(self, now: float) -> float:
         """When the next send to any chat may go."""
@@ -91,6 +105,7 @@ class RateLimiter:
 
     def _forget_before(self, now: float) -> None:
         self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
+        self._held_chat = {c: t for c, t in self._held_chat.items() if t > now}
 
 
 def share_of_rate(send_rate: float, live_workers: int) -> float:
@@ -106,8 +121,13 @@ async def pace_reply(
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> None:
     """Books an engine's own reply (a send or an edit) as urgent and waits for its slot: it
-    goes ahead of the broadcast's next send instead of pushing the bot over Telegram's limit."""
+    goes ahead of the broadcast's next send instead of pushing the bot over Telegram's limit,
+    and after any 429 hold that the outbox or an earlier reply met."""
     now = limiter.at(clock.now())
+    if (held := limiter.chat_held_until(chat_id, now)) > now:
+        # Waited out before booking: a slot booked that far ahead would hold back everyone.
+        await sleep(held - now)
+        now = limiter.at(clock.now())
     slot = limiter.book(chat_id, now, urgent=True)
     if slot > now:
         await sleep(slot - now)
@@ -140,7 +160,7 @@ def apply_retry_after(
 ) -> bool:
     """Honours a 429 on a send to `chat_id`; True when it held every chat, not just this one."""
     until = now + seconds
-    limiter.hold_chat(chat_id, until)
+    limiter.hold_chat_flooded(chat_id, until)
     flood = watch.record(flooded=True) or not scoped
     if flood:
         limiter.hold_all(until)

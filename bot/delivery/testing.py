@@ -112,3 +112,16 @@ def make_test_worker(
     return OutboxWorker(
         sessions, transport, limiter, settings, clock, catalogs, name=name, sleep=fake_sleep(clock)
     )
+
+
+async def deliver_queued(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    clock: MovableClock,
+    catalogs: Catalogs,
+) -> RecordingTransport:
+    """Sends everything the outbox holds, as a running bot would (moving the clock by the
+    pace); returns what was sent. For tests that read what a send records (`Reply.on_sent`)."""
+    transport = RecordingTransport(clock)
+    await make_test_worker(sessions, transport, settings, clock, catalogs).run_until_idle()
+    return transport

@@ -29,7 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
-from bot.delivery import reports
+from bot.delivery import confirmations, reports
 from bot.delivery.content import reply_of
 from bot.delivery.policy import RetryLimits, Verdict, verdict
 from bot.delivery.progress import Display, Progress
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
 FLUSH_AFTER = 0.25  # seconds a result may wait to be written with others
+SENT = (DeliveryStatus.SENT, DeliveryStatus.UNKNOWN)  # Telegram confirmed it (once at least)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class OutboxWorker:
         *,
         name: str | None = None,
         sleep: Sleep = asyncio.sleep,
+        watch: FloodWatch | None = None,
     ) -> None:
         self.sessions, self.transport, self.limiter = sessions, transport, limiter
         self.settings, self.clock, self.catalogs = settings, clock, catalogs
@@ -83,7 +85,7 @@ class OutboxWorker:
             settings.delivery_backoff,
             settings.delivery_backoff_max,
         )
-        self._watch = FloodWatch()
+        self._watch = watch or FloodWatch()  # shared with the engine's replies (Delivery)
         self._queue: list[OutboxMessage | Display] = []  # claimed, waiting for their slot
         self._running: set[asyncio.Task[None]] = set()
         self._results: list[_Result] = []
@@ -356,6 +358,8 @@ class OutboxWorker:
 
     async def _consequences(self, session: AsyncSession, result: _Result, now: datetime) -> None:
         error, row = result.error, result.row
+        if row.on_sent and result.verdict.status in SENT:
+            await confirmations.record(session, row.on_sent, result.verdict.sent_at or now)
         if isinstance(error, Blocked):
             first = await outbox.mark_unreachable(session, row.chat_id, error.reason, now)
             if first and row.batch_id is None:
@@ -380,7 +384,10 @@ class OutboxWorker:
         self.limiter.rate = share_of_rate(self.settings.send_rate, live)
         if taken:
             log.warning("took back %s messages from a stopped worker; resending them", taken)
-            self._exhausted = False
+        # Look again at each heartbeat: rows queued by a transaction that did not wake this
+        # worker (another process, a broadcast) must not wait behind a steady stream of
+        # progress updates, which keep the worker from ever resting.
+        self._exhausted = False
         for display in await self._progress.due(now):
             self._show_next(display)
         self._next_upkeep = now + timedelta(seconds=self.settings.delivery_heartbeat)

@@ -20,7 +20,8 @@ from aiogram.types import (
 )
 
 from bot.app import App
-from bot.engines.aiogram_transport import AiogramTransport, keyboard
+from bot.delivery.transport import DeliveryError
+from bot.engines.aiogram_transport import AiogramTransport, delivery_error, keyboard
 from bot.engines.common import (
     ALLOWED_UPDATES,
     REQUEST_MARGIN,
@@ -52,7 +53,10 @@ class AiogramEngine(TelegramEngine):
         self.dp.callback_query.register(self._on_callback)
 
     async def open_transport(self) -> AiogramTransport:
-        return AiogramTransport.connect(self.token, self.app.settings.telegram_api_url)
+        settings = self.app.settings
+        return AiogramTransport.connect(
+            self.token, settings.telegram_api_url, settings.telegram_timeout
+        )
 
     async def close(self) -> None:
         await self.bot.session.close()
@@ -73,10 +77,19 @@ class AiogramEngine(TelegramEngine):
         update = Update.model_validate(payload, context={"bot": self.bot})
         await self.dp.feed_update(self.bot, update)
 
+    def failure(self, error: Exception, chat_id: int) -> DeliveryError:
+        assert isinstance(error, TelegramAPIError)
+        return delivery_error(error, chat_id)
+
+    async def username(self) -> str:
+        me = await self.bot.get_me()
+        assert me.username is not None, "getMe named no username: is the token a bot's?"
+        return me.username
+
     async def drop_webhook(self) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)
 
-    async def set_webhook(self, url: str, secret: str | None) -> None:
+    async def set_webhook(self, url: str, secret: str) -> None:
         await self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
 
     async def _on_message(self, message: Message, event_update: Update) -> None:

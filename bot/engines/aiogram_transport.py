@@ -73,8 +73,13 @@ class AiogramTransport:
         self.bot = bot
 
     @classmethod
-    def connect(cls, token: str, api_url: str) -> AiogramTransport:
-        session = AiohttpSession(api=TelegramAPIServer.from_base(api_url))
+    def connect(
+        cls, token: str, api_url: str, answer_within: float | None = None
+    ) -> AiogramTransport:
+        """`answer_within`: seconds to wait for an answer (TELEGRAM_TIMEOUT); else aiogram's."""
+        api = TelegramAPIServer.from_base(api_url)
+        wait = answer_within
+        session = AiohttpSession(api=api, timeout=wait) if wait else AiohttpSession(api=api)
         return cls(Bot(token, session=session, default=DefaultBotProperties(parse_mode=None)))
 
     async def close(self) -> None:

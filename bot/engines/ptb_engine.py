@@ -15,6 +15,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.app import App
+from bot.delivery.transport import DeliveryError
 from bot.engines.common import (
     ALLOWED_UPDATES,
     REQUEST_MARGIN,
@@ -22,7 +23,12 @@ from bot.engines.common import (
     TelegramEngine,
     description,
 )
-from bot.engines.ptb_transport import PtbTransport, keyboard
+from bot.engines.ptb_transport import (
+    PtbTransport,
+    delivery_error,
+    keyboard,
+    timedelta_durations,
+)
 from bot.engines.receiving import Payload
 from bot.protocol import MenuCommand, OutgoingFile
 
@@ -37,6 +43,7 @@ class PtbEngine(TelegramEngine):
 
     def __init__(self, app: App, host: str = "0.0.0.0") -> None:
         super().__init__(app, host)
+        timedelta_durations()
         url = app.settings.telegram_api_url.rstrip("/")
         self.application = (
             Application.builder()
@@ -55,7 +62,10 @@ class PtbEngine(TelegramEngine):
         await self.application.initialize()
 
     async def open_transport(self) -> PtbTransport:
-        return await PtbTransport.connect(self.token, self.app.settings.telegram_api_url)
+        settings = self.app.settings
+        return await PtbTransport.connect(
+            self.token, settings.telegram_api_url, settings.telegram_timeout
+        )
 
     async def close(self) -> None:
         await self.application.shutdown()
@@ -76,10 +86,17 @@ class PtbEngine(TelegramEngine):
         update = Update.de_json(payload, self.bot)
         await self.application.process_update(update)
 
+    def failure(self, error: Exception, chat_id: int) -> DeliveryError:
+        assert isinstance(error, TelegramError)
+        return delivery_error(error, chat_id)
+
+    async def username(self) -> str:
+        return self.bot.username  # from getMe, which `initialize()` called
+
     async def drop_webhook(self) -> None:
         await self.bot.delete_webhook(drop_pending_updates=False)
 
-    async def set_webhook(self, url: str, secret: str | None) -> None:
+    async def set_webhook(self, url: str, secret: str) -> None:
         await self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
 
     async def _on_update(self, update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

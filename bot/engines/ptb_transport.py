@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputFile
@@ -15,10 +16,17 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.request import HTTPXRequest
 
 from bot.delivery import transport
 from bot.delivery.content import CAPTION_LIMIT
 from bot.protocol import Buttons, Reply
+
+
+def timedelta_durations() -> None:
+    """Opts in to PTB 22's durations as `timedelta` (`RetryAfter.retry_after`, read below as
+    either): without it each 429 raises a deprecation warning inside the library."""
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 
 class PtbTransport:
@@ -28,9 +36,15 @@ class PtbTransport:
         self.bot = bot
 
     @classmethod
-    async def connect(cls, token: str, api_url: str) -> PtbTransport:
+    async def connect(
+        cls, token: str, api_url: str, answer_within: float | None = None
+    ) -> PtbTransport:
+        """`answer_within`: seconds to wait for an answer (TELEGRAM_TIMEOUT); else PTB's own."""
+        timedelta_durations()
         url = api_url.rstrip("/")
-        bot = Bot(token, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot")
+        wait = answer_within
+        request = HTTPXRequest(read_timeout=wait, write_timeout=wait) if wait else None
+        bot = Bot(token, base_url=f"{url}/bot", base_file_url=f"{url}/file/bot", request=request)
         await bot.initialize()
         return cls(bot)
 

@@ -98,6 +98,7 @@ class Faults:
     outage_status: int = 502
     hold_downloads: bool = False  # file downloads wait for `FakeBotApi.release_downloads()`
     hang_sends: bool = False  # sends get no answer until `FakeBotApi.release_sends()`
+    lose_sends: int = 0  # the next sends get no answer ever and are not delivered: time-outs
     menu_refused_chats: set[int] = field(default_factory=set)  # setMyCommands: chat not found
 
     def outage(self, seconds: float, status: int = 502) -> None:
@@ -140,6 +141,7 @@ class FakeBotApi:
         self.download_waiting, self._downloads_released = asyncio.Event(), asyncio.Event()
         self.hanging = 0  # sends waiting for an answer that does not come (faults.hang_sends)
         self._sends_released = asyncio.Event()
+        self._stopped = asyncio.Event()  # lost sends wait for it, answering nobody
         self._runner: web.AppRunner | None = None
         self._closing = False
         self._handlers: dict[str, Callable[[Params], Any]] = {
@@ -173,6 +175,7 @@ class FakeBotApi:
 
     async def stop(self) -> None:
         self._closing = True
+        self._stopped.set()
         self._wake_pollers()  # long polls in progress return at once
         self._sends_released.set()  # and hung sends
         if self._runner is not None:
@@ -201,6 +204,17 @@ class FakeBotApi:
         message = self._user_message(user_id, language_code, first_name, text=text)
         if entities:
             message["entities"] = entities
+        if text.startswith("/"):
+            length = len(text.split(" ", 1)[0])
+            message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
+        return self._queue_update({"message": message})
+
+    def group_message(
+        self, chat_id: int, user_id: int, text: str, language_code: str = "en"
+    ) -> int:
+        """Queues a text message (a command when it starts with /) from a user in a group."""
+        message = self._message(chat_id, self._user(user_id, language_code), text=text)
+        message["chat"] = {"id": chat_id, "type": "supergroup", "title": f"Group{chat_id}"}
         if text.startswith("/"):
             length = len(text.split(" ", 1)[0])
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
@@ -291,6 +305,21 @@ class FakeBotApi:
             if c.method == method and (predicate is None or predicate(c.params))
         ]
 
+    def sends_inside_retry_after(self) -> list[Call]:
+        """Sends that reached the server for a chat before the end of a `retry_after` it had
+        announced for that chat (goal: none)."""
+        until: dict[int, float] = {}
+        inside = []
+        for call in sorted(self.calls, key=lambda c: c.at):
+            if call.method not in SEND_METHODS:
+                continue
+            chat = int(call.params["chat_id"])
+            if call.at < until.get(chat, -1.0):
+                inside.append(call)
+            if call.retry_after:
+                until[chat] = max(until.get(chat, -1.0), call.at + call.retry_after)
+        return inside
+
     def texts(self, chat_id: int) -> list[str]:
         """The text (or caption) of each message the bot sent to a chat, as it reads now."""
         return [m.get("text") or m.get("caption") or "" for m in self.sent[chat_id]]
@@ -314,6 +343,7 @@ class FakeBotApi:
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
             if method in SEND_METHODS:
+                await self._lose_if_asked(call)
                 await self._hang_while_asked()
                 self._admit(int(params.get("chat_id", 0)))
             call.result = copy.deepcopy(await handler(params))  # later edits don't change it
@@ -335,6 +365,17 @@ class FakeBotApi:
         return web.Response(body=stored.content, content_type="application/octet-stream")
 
     # -- methods -------------------------------------------------------------------------------
+
+    async def _lose_if_asked(self, call: Call) -> None:
+        """While `faults.lose_sends`, a send is recorded (error 504) and never answered: the
+        bot times out, and nothing reached the chat."""
+        if self.faults.lose_sends <= 0:
+            return
+        self.faults.lose_sends -= 1
+        call.error_code = HTTPStatus.GATEWAY_TIMEOUT
+        self._record(call)
+        await self._stopped.wait()
+        raise web.HTTPGatewayTimeout()  # to nobody: recorded above, once
 
     async def _hang_while_asked(self) -> None:
         """While `faults.hang_sends`, a send gets no answer; the bot's request times out."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import event
@@ -39,7 +40,12 @@ def create_engine(url: str, busy_timeout_ms: int = 5000, **kwargs: Any) -> Async
 def _sqlite_begin(conn: Any) -> None:
     # Deferred: readers never wait. An update's transaction writes first (its update key),
     # so it waits its turn for the write lock instead of failing on a read-to-write upgrade.
-    conn.exec_driver_sql("BEGIN")
+    # A job reads before it writes: it asks for the lock at BEGIN (see `writing`), where the
+    # busy timeout applies, instead of failing at once ("database is locked") on the upgrade.
+    if conn.get_execution_options().get(IMMEDIATE):
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        conn.exec_driver_sql("BEGIN")
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
@@ -67,6 +73,23 @@ def writer_queue(engine: AsyncEngine) -> contextlib.AbstractAsyncContextManager[
 class _NoQueue(contextlib.AbstractAsyncContextManager[None]):
     async def __aexit__(self, *_: object) -> None:
         return None
+
+
+IMMEDIATE = "dtpc_begin_immediate"  # execution option read by `_sqlite_begin`
+
+
+@contextlib.asynccontextmanager
+async def writing(
+    sessions: async_sessionmaker[AsyncSession],
+    writers: contextlib.AbstractAsyncContextManager[Any],
+) -> AsyncIterator[AsyncSession]:
+    """A transaction for a job that reads before it writes, under the writer discipline of
+    updates: queued in the process behind the other writers (`writer_queue`), and on SQLite
+    holding the write lock from BEGIN, so that the outbox worker's commit between its first
+    read and its first write cannot fail it with "database is locked"."""
+    async with writers, sessions() as session, session.begin():
+        await session.connection(execution_options={IMMEDIATE: True})
+        yield session
 
 
 # Each dialect's INSERT, the one with ON CONFLICT (both of ours have it), by dialect name.

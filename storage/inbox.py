@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,13 +18,14 @@ from storage.models import ProcessedUpdate
 async def record(
     session: AsyncSession, updates: Sequence[tuple[str, int, dict[str, Any]]], now: datetime
 ) -> None:
-    """Writes down (key, chat, payload) for each update; one already written is left as is.
+    """Writes down (key, chat, payload) for each update, as handed over once (the batch is
+    handled next); one already written is left as is.
 
     One statement that writes first: on SQLite a read before it could make the transaction
     fail to upgrade to a writer if another connection wrote in between.
     """
     rows = [
-        {"key": key, "chat_id": chat_id, "payload": payload, "received_at": now}
+        {"key": key, "chat_id": chat_id, "payload": payload, "received_at": now, "attempts": 1}
         for key, chat_id, payload in {key: (key, c, p) for key, c, p in updates}.values()
     ]
     await session.execute(insert_ignoring_conflicts(session, InboundUpdate).values(rows))
@@ -39,6 +40,21 @@ async def unhandled(session: AsyncSession, since: datetime) -> list[InboundUpdat
         .order_by(InboundUpdate.received_at, InboundUpdate.key)
     )
     return list(rows)
+
+
+async def handing_over(session: AsyncSession, key: str) -> None:
+    """Counts one more handing over of an update for handling (a replay); committed before
+    the handling begins, so that a death while it is in hand is counted."""
+    await session.execute(
+        update(InboundUpdate)
+        .where(InboundUpdate.key == key)
+        .values(attempts=InboundUpdate.attempts + 1)
+    )
+
+
+async def forget(session: AsyncSession, key: str) -> None:
+    """Drops an update once it is handled or set aside: its content is not kept."""
+    await session.execute(delete(InboundUpdate).where(InboundUpdate.key == key))
 
 
 async def forget_before(session: AsyncSession, moment: datetime) -> None:
@@ -67,6 +83,7 @@ async def set_aside(
     async with session.begin_nested():
         if await session.get(ProcessedUpdate, key) is None:
             session.add(ProcessedUpdate(key=key, processed_at=now))
+    await forget(session, key)
     return True
 
 

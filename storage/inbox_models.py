@@ -6,15 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, String, Text
+from sqlalchemy import BigInteger, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models import Base
 
 
 class InboundUpdate(Base):
-    """A polled update, recorded before the next getUpdates confirms it to Telegram; one
-    whose key is not in processed_updates was not handled yet (a crash) and is replayed."""
+    """A polled update, recorded before the next getUpdates confirms it to Telegram, and
+    deleted by the transaction that handles it (so no handled update's content, such as a
+    ballot's choice, stays stored); one still here was not handled (a crash): replayed, or
+    set aside once the process died twice with it in hand."""
 
     __tablename__ = "inbound_updates"
 
@@ -22,6 +24,8 @@ class InboundUpdate(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger)
     payload: Mapped[dict[str, Any]]
     received_at: Mapped[datetime] = mapped_column(index=True)
+    # Times handed over for handling: at once when polled, then once per replay.
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class DeadLetter(Base):

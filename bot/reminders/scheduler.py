@@ -7,20 +7,22 @@ Jobs are module-level functions taking the runtime and ids; job ids are fixed, a
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.reminders.jobs import run_job
-from bot.reminders.obligations import Obligation, obligations
+from bot.reminders.obligations import CHECK_HOUR, Obligation, obligations
 from bot.reminders.sweep import ReminderRuntime, fire_due
 from storage import reminders
+from storage.db import writing
 from storage.models import Role
 
 log = logging.getLogger(__name__)
@@ -43,26 +45,35 @@ async def stop_scheduler(scheduler: AsyncIOScheduler, rt: ReminderRuntime, grace
     scheduler.shutdown(wait=False)
 
 
+async def catch_up(scheduler: AsyncIOScheduler) -> None:
+    """Runs every job once at start, one after another: what fell due while the bot was
+    down is done now, not at the next 09:00, and the start-up runs do not contend for the
+    write lock. Ends early when the scheduler is stopped."""
+    for job in scheduler.get_jobs():
+        if scheduler.state != STATE_RUNNING:
+            return
+        await job.func(*job.args)
+
+
 def build_scheduler(rt: ReminderRuntime) -> AsyncIOScheduler:
-    """The scheduler with every job; each also runs once at start to catch up."""
+    """The scheduler with every job; `catch_up` runs each once at start."""
     zone = ZoneInfo(rt.settings.timezone)
     scheduler = AsyncIOScheduler(timezone=zone, job_defaults=JOB_DEFAULTS)
-    at_start = datetime.now(zone)
     scheduler.add_job(
         sweep_reminders,
         IntervalTrigger(seconds=rt.settings.reminder_poll_interval, timezone=zone),
         args=[rt],
         id=SWEEP_JOB,
         replace_existing=True,
-        next_run_time=at_start,
     )
-    daily = CronTrigger(hour=9, timezone=zone)
+    daily = CronTrigger(hour=CHECK_HOUR, timezone=zone)
     sweep = IntervalTrigger(seconds=rt.settings.reminder_poll_interval, timezone=zone)
     for name, trigger in (
         ("membership", daily),
         ("documents", sweep),
         ("terms", daily),
         ("housekeeping", daily),
+        ("digest", daily),
     ):
         scheduler.add_job(
             run_job,
@@ -70,7 +81,6 @@ def build_scheduler(rt: ReminderRuntime) -> AsyncIOScheduler:
             args=[rt, name],
             id=f"job:{name}",
             replace_existing=True,
-            next_run_time=at_start,
         )
     for obligation in obligations():
         scheduler.add_job(
@@ -79,13 +89,14 @@ def build_scheduler(rt: ReminderRuntime) -> AsyncIOScheduler:
             args=[rt, obligation.name],
             id=f"obligation:{obligation.name}",
             replace_existing=True,
-            next_run_time=at_start,
         )
     return scheduler
 
 
 async def sweep_reminders(rt: ReminderRuntime) -> None:
-    """Fires the due reminders. Instances share the work: claims skip each other's rows."""
+    """Fires the due reminders, and tries again the failed jobs whose time came. Instances
+    share the work: claims skip each other's rows."""
+    await rt.retries.run_due(rt.clock)
     try:
         with rt.job():
             fired = await fire_due(rt)
@@ -97,10 +108,16 @@ async def sweep_reminders(rt: ReminderRuntime) -> None:
 
 
 async def check_obligation(rt: ReminderRuntime, name: str) -> None:
-    """Makes sure this period's reminder of a recurring duty exists (once, on one instance)."""
+    """Makes sure this period's reminder of a recurring duty exists; a failed check is tried
+    again within minutes."""
+    attempt = functools.partial(_check_obligation_once, rt, name)
+    await rt.retries.run(f"obligation:{name}", attempt, rt.clock)
+
+
+async def _check_obligation_once(rt: ReminderRuntime, name: str) -> None:
     obligation = next(o for o in obligations() if o.name == name)
     with rt.job():
-        async with rt.sessions() as session, session.begin():
+        async with writing(rt.sessions, rt.writers) as session:
             if not await reminders.try_lock(session, f"obligation:{name}"):
                 return  # another instance is running this very check
             await _ensure_reminder(session, rt, obligation)

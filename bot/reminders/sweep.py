@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from bot.delivery import api, reports
 from bot.i18n import N_, Catalogs, Translator
 from bot.reminders.kinds import Firing, ReminderKind
 from bot.reminders.policy import Decision, late_decision
+from bot.reminders.retries import Retries
 from bot.settings import Settings
 from storage import outbox, people, reminders
 from storage.models import Person, Reminder
@@ -46,6 +47,9 @@ class ReminderRuntime:
     running: set[asyncio.Task[Any]] = field(default_factory=set)  # jobs under way
     # Called when reminders were queued: the outbox worker sends them now, not at its next look.
     wake: Callable[[], None] = lambda: None
+    # The writer discipline of updates (storage.db.writer_queue), for the jobs that write.
+    writers: AbstractAsyncContextManager[Any] = field(default_factory=nullcontext)
+    retries: Retries = field(default_factory=Retries)  # failed jobs, tried again soon
 
     @contextmanager
     def job(self) -> Iterator[None]:

@@ -23,7 +23,8 @@ async def import_file(settings: Settings, args: argparse.Namespace) -> int:
         path = Path(args.file)
         content = await asyncio.to_thread(path.read_bytes)
         async with app.sessions() as session, session.begin():
-            plan = await imports.plan_file(session, path.name, content)
+            limits = imports.limits(settings)
+            plan = await imports.plan_file(session, path.name, content, limits)
             print("\n".join(imports.report(t, plan)))
             if not plan.has_changes:
                 print("Nothing to change.")

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charter.membership import DoorRefusal, door_refusal
+from bot.clock import local_date
 from bot.errors import DomainError
 from bot.i18n import N_
 from storage import applications, audit, people, units
@@ -26,6 +28,11 @@ DOOR_MESSAGES = {
         "again. Please contact the secretariat if you believe this is a mistake."
     ),
 }
+ONE_OPEN = N_(
+    "You already have an application under review. You may file another once the "
+    "secretariat has decided it."
+)
+FILED_AT_ONCE = N_("An application from you or for this credit code is already under review.")
 
 
 async def check_door(session: AsyncSession, code: str) -> None:
@@ -37,6 +44,13 @@ async def check_door(session: AsyncSession, code: str) -> None:
         raise DomainError(DOOR_MESSAGES[refusal])
 
 
+async def check_applicant(session: AsyncSession, applicant: Person) -> None:
+    """One open application per person: one guest filed application after application, each
+    with a sealed form of megabytes (issue 17)."""
+    if await applications.open_of(session, applicant.id) is not None:
+        raise DomainError(ONE_OPEN)
+
+
 async def save_draft(
     session: AsyncSession,
     applicant: Person,
@@ -45,6 +59,7 @@ async def save_draft(
     now: datetime,
 ) -> Application:
     """Keeps the answers with the uploaded sealed form until the applicant confirms."""
+    await check_applicant(session, applicant)  # before the upload is stored
     draft = await applications.draft_of(session, applicant.id)
     if draft is None:
         draft = Application(applicant_id=applicant.id, status=ApplicationStatus.DRAFT)
@@ -64,9 +79,14 @@ async def submit(session: AsyncSession, applicant: Person, now: datetime) -> App
     draft = await applications.draft_of(session, applicant.id)
     if draft is None:
         raise DomainError(N_("There is no application to submit. Send /join to start one."))
+    await check_applicant(session, applicant)
     await check_door(session, draft.credit_code)
     draft.status, draft.submitted_at = ApplicationStatus.PENDING, now
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError as error:  # the database's unique indexes: filed at the same moment
+        raise DomainError(FILED_AT_ONCE) from error
     await audit.record(session, now, applicant.id, "application.submit", f"application:{draft.id}")
     return draft
 
@@ -94,9 +114,10 @@ class Approval:
 
 
 async def approve(
-    session: AsyncSession, application_id: int, actor_id: int, now: datetime
+    session: AsyncSession, application_id: int, actor_id: int, now: datetime, zone: tzinfo
 ) -> Approval:
-    """Art. 11(3): the unit becomes a member; the applicant becomes its main contact."""
+    """Art. 11(3): the unit becomes a member, joining on the center's date; the applicant
+    becomes its main contact."""
     application = await open_application(session, application_id)
     applicant = await session.get(Person, application.applicant_id)
     assert applicant is not None
@@ -115,7 +136,7 @@ async def approve(
         unit_type=application.unit_type,
         sub_sectors=list(application.sub_sectors),
         region=application.region,
-        joined_on=now.date(),
+        joined_on=local_date(now, zone),
     )
     session.add(unit)
     await session.flush()
@@ -189,3 +210,14 @@ def _decide(
     application: Application, status: ApplicationStatus, actor_id: int, now: datetime
 ) -> None:
     application.status, application.decided_by, application.decided_at = status, actor_id, now
+
+
+async def purge_forms(session: AsyncSession, now: datetime, retention: timedelta) -> int:
+    """Deletes the sealed forms of applications rejected more than `retention` ago (PIPL
+    art. 19: kept no longer than needed); each application's row and audit stay."""
+    purged = await applications.purge_forms(session, now - retention)
+    for application_id in purged:
+        await audit.record(
+            session, now, None, "application.form_purge", f"application:{application_id}"
+        )
+    return len(purged)

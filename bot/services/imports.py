@@ -8,6 +8,7 @@ date; their contacts, seat holders and experts receive invitation links.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
@@ -16,11 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.charter.meetings import seats_allowed
 from bot.charter.membership import DEPARTED, ON_ROSTER
 from bot.charter.roster import MAX_DIRECTOR_UNITS, directors_allowed
+from bot.clock import local_date
 from bot.i18n import N_, Translator
 from bot.labels import SUB_SECTORS, TIERS, UNIT_TYPES
 from bot.services import invitations, seats
 from bot.services.roster_rows import (
+    DEFAULT_LIMITS,
     FIELD_LABELS,
+    Limits,
     Problem,
     RefusedRow,
     RosterPerson,
@@ -28,6 +32,7 @@ from bot.services.roster_rows import (
     check_rows,
     read_table,
 )
+from bot.settings import Settings
 from storage import applications, audit, units
 from storage import invitations as stored_invitations
 from storage import meetings as stored_meetings
@@ -73,10 +78,24 @@ class Plan:
         return bool(self.new or self.updated)
 
 
-async def plan_file(session: AsyncSession, file_name: str, content: bytes) -> Plan:
-    """Reads and checks the file, and compares it with the roster; writes nothing."""
-    rows, refused = check_rows(read_table(content))
+async def plan_file(
+    session: AsyncSession, file_name: str, content: bytes, limits: Limits = DEFAULT_LIMITS
+) -> Plan:
+    """Reads and checks the file, and compares it with the roster; writes nothing. The file is
+    read in a worker thread: a large one must not hold up everyone else's messages."""
+    rows, refused = await asyncio.to_thread(_read_and_check, content, limits)
     return await plan_rows(session, file_name, rows, refused)
+
+
+def _read_and_check(content: bytes, limits: Limits) -> tuple[list[RosterRow], list[RefusedRow]]:
+    return check_rows(read_table(content, limits))
+
+
+def limits(settings: Settings) -> Limits:
+    """The bounds of an imported file, from IMPORT_MAX_ROWS, _COLUMNS and _UNZIPPED_BYTES."""
+    return Limits(
+        settings.import_max_rows, settings.import_max_columns, settings.import_max_unzipped_bytes
+    )
 
 
 async def plan_rows(
@@ -230,8 +249,8 @@ async def _add_unit(
         sub_sectors=list(row.sub_sectors),
         region=row.region,
         tier=row.tier,
-        tier_since=now.date() if row.tier is not UnitTier.MEMBER else None,
-        joined_on=now.date(),
+        tier_since=local_date(now, zone) if row.tier is not UnitTier.MEMBER else None,
+        joined_on=local_date(now, zone),
     )
     session.add(unit)
     await session.flush()
@@ -270,7 +289,7 @@ async def _update_unit(
         unit.sub_sectors = list(row.sub_sectors)
     if "tier" in changed:  # art. 12: a new term starts with the new tier
         unit.tier = row.tier
-        unit.tier_since = now.date() if row.tier is not UnitTier.MEMBER else None
+        unit.tier_since = local_date(now, zone) if row.tier is not UnitTier.MEMBER else None
     invite = Invite(actor_id, now, valid_for)
     invited = await invite.people(
         session, unit.id, unit_plan.new_seat_holders, unit_plan.new_experts

@@ -1,9 +1,8 @@
-"""The roster (art. 17): filters from a search line, and exports as CSV and XLSX."""
+"""The roster (art. 17): filters from a search line, and exports as CSV and XLSX (the writers,
+shared by every export, are in bot/services/export_cells.py)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.charter.privacy import Viewer, contact_details
 from bot.i18n import N_, Translator
 from bot.labels import STATUSES, SUB_SECTORS, TIERS, UNIT_TYPES
+from bot.services.export_cells import to_csv, to_xlsx  # noqa: F401 (the exports' writers)
 from storage import units
 from storage.models import Contact, Unit, UnitStatus, UnitTier
 
@@ -98,25 +98,3 @@ def _contact(viewer: Viewer, unit: Unit, main: Contact | None) -> str:
 
 def headers(t: Translator) -> list[str]:
     return [t(label) for _, label in COLUMNS]
-
-
-def to_csv(header: list[str], table: list[list[str]]) -> bytes:
-    """UTF-8 with a byte-order mark, so that Excel opens the Chinese text correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(table)
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(header: list[str], table: list[list[str]]) -> bytes:
-    from openpyxl import Workbook  # loaded when used: it costs 10 MB resident
-
-    book = Workbook()
-    sheet = book.active
-    sheet.append(header)
-    for row in table:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()

@@ -12,6 +12,7 @@ import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 
 from bot import validation
@@ -125,10 +126,31 @@ class RefusedRow:
     problems: tuple[Problem, ...]
 
 
-def read_table(content: bytes) -> Table:
+@dataclass(frozen=True)
+class Limits:
+    """What /import reads of a file, whatever the file declares (DESIGN.md "Trust rules"):
+    units per file, columns, and the bytes an XLSX may unpack to."""
+
+    rows: int = 5000
+    columns: int = 50
+    unzipped_bytes: int = 20 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()
+EMPTY_RUN = 50  # this many empty rows in a row end the table: a sheet may declare a million
+ZIP_RATIO = 100  # an XLSX part unpacking to more than this many times its size is a zip bomb
+ZIP_RATIO_FROM = 1024 * 1024  # ... once it is this large: tiny parts compress oddly
+
+
+def read_table(content: bytes, limits: Limits = DEFAULT_LIMITS) -> Table:
     """The rows of an XLSX or CSV file (told apart by content, not by name), keyed by column,
-    with their row numbers; empty rows are skipped."""
-    lines = list(_xlsx_lines(content) if _is_xlsx(content) else _csv_lines(content))
+    with their row numbers; empty rows are skipped, and reading stops after `EMPTY_RUN` of
+    them. A file beyond `limits` is refused with the numbers, before it is read in full."""
+    if _is_xlsx(content):
+        _check_archive(content, limits)
+        lines = list(_bounded(_xlsx_lines(content, limits.columns), limits))
+    else:
+        lines = list(_bounded(_csv_lines(content), limits))
     header_at = next((i for i, (_, cells) in enumerate(lines) if any(cells)), None)
     if header_at is None:
         raise DomainError(N_("The file has no rows."))
@@ -145,6 +167,33 @@ def read_table(content: bytes) -> Table:
         if any(row.values()):
             table.append((number, row))
     return table
+
+
+def _bounded(
+    lines: Iterator[tuple[int, list[str]]], limits: Limits
+) -> Iterator[tuple[int, list[str]]]:
+    """The non-empty rows up to the first `EMPTY_RUN` empty ones; a row with data beyond the
+    last column, or more rows than a header and `limits.rows` units, refuses the file."""
+    empty, filled = 0, 0
+    for number, cells in lines:
+        if not any(cells):
+            empty += 1
+            if empty >= EMPTY_RUN:
+                return
+            continue
+        empty, filled = 0, filled + 1
+        if any(cells[limits.columns :]):
+            raise DomainError(
+                N_("Row {row} has data beyond column {limit}; a roster has at most {limit}."),
+                row=number,
+                limit=limits.columns,
+            )
+        if filled > limits.rows + 1:  # the header, then the units
+            raise DomainError(
+                N_("The file has more than {limit} rows; import at most {limit} at a time."),
+                limit=limits.rows,
+            )
+        yield number, cells
 
 
 def check_rows(
@@ -323,18 +372,51 @@ def _is_xlsx(content: bytes) -> bool:
         return False
 
 
-def _xlsx_lines(content: bytes) -> Iterator[tuple[int, list[str]]]:
-    """The first sheet's rows; numbers and dates come back as the text they show."""
+def _check_archive(content: bytes, limits: Limits) -> None:
+    """Refuses an XLSX that would unpack beyond the limit, before anything is unpacked; the
+    sizes are the archive's own, which zipfile holds each part to when reading it."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        parts = archive.infolist()
+    total = sum(part.file_size for part in parts)
+    if total > limits.unzipped_bytes:
+        raise DomainError(
+            N_("The file unpacks to {size} MB, more than the {limit} MB a roster may have."),
+            size=_megabytes(total),
+            limit=_megabytes(limits.unzipped_bytes),
+        )
+    for part in parts:
+        ratio = part.file_size / max(part.compress_size, 1)
+        if part.file_size > ZIP_RATIO_FROM and ratio > ZIP_RATIO:
+            raise DomainError(
+                N_("The file is compressed {ratio} times over, more than a spreadsheet can be."),
+                ratio=int(ratio),
+            )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024 / 1024:.1f}".removesuffix(".0")
+
+
+def _xlsx_lines(content: bytes, columns: int) -> Iterator[tuple[int, list[str]]]:
+    """The first sheet's rows, `columns` wide and then the first value beyond them if any;
+    numbers and dates come back as the text they show. The sheet's declared size is ignored:
+    it may claim a million rows of 16,384 columns."""
     try:
         from openpyxl import load_workbook  # loaded when used: 10 MB resident
 
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, ValueError, OSError) as error:
         raise DomainError(NOT_A_ROSTER) from error
-    sheet = book.worksheets[0]
-    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-        yield number, [_text(value) for value in values]
-    book.close()
+    try:
+        sheet = book.worksheets[0]
+        sheet.reset_dimensions()
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            beyond = list(islice(filter(None, values[columns:]), 1))  # at C speed
+            yield number, [_text(value) for value in (*values[:columns], *beyond)]
+    except (zipfile.BadZipFile, SyntaxError) as error:  # a part that lied about its size, or
+        raise DomainError(NOT_A_ROSTER) from error  # broken XML (parse errors are SyntaxErrors)
+    finally:
+        book.close()
 
 
 def _csv_lines(content: bytes) -> Iterator[tuple[int, list[str]]]:

@@ -32,3 +32,13 @@ async def recent(
     if subject is not None:
         query = query.where(AuditEntry.subject == subject)
     return (await session.scalars(query)).all()
+
+
+async def of_subject(session: AsyncSession, subject: str, action: str) -> Sequence[AuditEntry]:
+    """The entries of one action about one subject, oldest first."""
+    query = (
+        select(AuditEntry)
+        .where(AuditEntry.subject == subject, AuditEntry.action == action)
+        .order_by(AuditEntry.id)
+    )
+    return (await session.scalars(query)).all()

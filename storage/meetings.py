@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.meetings_models import (
     Attendance,
+    BallotBox,
     Choice,
     LeadershipChat,
     Meeting,
@@ -18,7 +19,6 @@ from storage.meetings_models import (
     MotionStatus,
     Presence,
     Seat,
-    SecretBallot,
     Vote,
 )
 from storage.models import Person, Unit, UnitStatus, UnitTier
@@ -200,23 +200,35 @@ async def open_tally(session: AsyncSession, motion_id: int) -> dict[Choice, int]
     return {choice: n for choice, n in (await session.execute(query)).all()}
 
 
+async def open_ballot_box(session: AsyncSession, motion_id: int) -> None:
+    """An empty ballot box for a secret motion put to the vote (kept if it has one)."""
+    if await session.get(BallotBox, motion_id) is None:
+        session.add(BallotBox(motion_id=motion_id, ballots=[]))
+        await session.flush()
+
+
+async def drop_ballot(session: AsyncSession, motion_id: int, receipt: str, choice: Choice) -> None:
+    """Adds a secret ballot to its motion's box, under the row's lock, in receipt order."""
+    query = select(BallotBox).where(BallotBox.motion_id == motion_id).with_for_update()
+    box = await session.scalar(query.execution_options(populate_existing=True))
+    if box is None:  # a motion opened before ballot boxes existed
+        await open_ballot_box(session, motion_id)
+        box = await session.get(BallotBox, motion_id)
+        assert box is not None
+    box.ballots = sorted([*box.ballots, [receipt, choice.value]])  # a new list: an UPDATE
+
+
 async def secret_tally(session: AsyncSession, motion_id: int) -> dict[Choice, int]:
-    query = (
-        select(SecretBallot.choice, func.count())
-        .where(SecretBallot.motion_id == motion_id)
-        .group_by(SecretBallot.choice)
-    )
-    return {choice: n for choice, n in (await session.execute(query)).all()}
+    counts: dict[Choice, int] = {}
+    for _, choice in await receipts(session, motion_id):
+        counts[choice] = counts.get(choice, 0) + 1
+    return counts
 
 
 async def receipts(session: AsyncSession, motion_id: int) -> list[tuple[str, Choice]]:
     """The secret ballots of a motion as (receipt, choice), in receipt order (no cast order)."""
-    query = (
-        select(SecretBallot.receipt, SecretBallot.choice)
-        .where(SecretBallot.motion_id == motion_id)
-        .order_by(SecretBallot.receipt)
-    )
-    return [(r, c) for r, c in (await session.execute(query)).all()]
+    box = await session.get(BallotBox, motion_id, populate_existing=True)
+    return sorted((receipt, Choice(choice)) for receipt, choice in (box.ballots if box else []))
 
 
 # -- the leadership's group chat -----------------------------------------------------------------

@@ -3,7 +3,8 @@
 The database enforces what must never go wrong: one active seat per person, one attendance
 row per seat and meeting, one representation per person and meeting, and one vote per seat
 and motion — a double press fails on the unique constraint and means "already voted".
-A secret ballot is stored apart from the record of who voted, keyed by its receipt.
+A secret motion's ballots are kept apart from the record of who voted, in one ballot box per
+motion that no voter's row can be paired with (see `BallotBox`).
 """
 
 from __future__ import annotations
@@ -180,14 +181,25 @@ class Vote(Base):
     changed_at: Mapped[datetime | None]
 
 
-class SecretBallot(Base):
-    """A secret ballot: its choice under its receipt, with nothing that names the voter."""
+class BallotBox(Base):
+    """A secret motion's ballots: one row per motion, holding every (receipt, choice) pair
+    sorted by receipt — nothing that names a voter, and nothing that orders the ballots.
 
-    __tablename__ = "secret_ballots"
+    Who voted is in `votes` (for turnout and one vote per seat), written in the voter's
+    transaction. A row per ballot written in that same transaction could be paired with it
+    by insertion order (SQLite's rowid), by transaction id (PostgreSQL's `xmin`) or by time.
+    So no ballot has a row: each vote rewrites this one row under a row lock. Its `xmin` is
+    the last voter's transaction, which tells only that they voted last; the list is in the
+    order of the receipts, which are hashes with a random nonce, so it keeps no vote order.
+    The receipts make the tally verifiable: each voter finds theirs in the published list.
+    (Someone reading the database while the vote runs sees each ballot arrive, as someone
+    in the room would; the record at rest links no voter to a choice.)
+    """
 
-    receipt: Mapped[str] = mapped_column(String(64), primary_key=True)
-    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), index=True)
-    choice: Mapped[Choice] = mapped_column(_enum(Choice))
+    __tablename__ = "ballot_boxes"
+
+    motion_id: Mapped[int] = mapped_column(ForeignKey("motions.id"), primary_key=True)
+    ballots: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [[receipt, choice], ...]
 
 
 class LeadershipChat(Base):

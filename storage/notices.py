@@ -35,6 +35,12 @@ async def units_with_contacts(session: AsyncSession) -> list[tuple[Unit, Person]
     return [(unit, person) for unit, person in (await session.execute(query)).all()]
 
 
+async def units_of_contact(session: AsyncSession, person_id: int) -> Sequence[Unit]:
+    """The units the person is a contact of now."""
+    query = select(Unit).join(Contact, Contact.unit_id == Unit.id)
+    return (await session.scalars(query.where(Contact.person_id == person_id))).all()
+
+
 async def everyone(session: AsyncSession) -> Sequence[Person]:
     """Everyone who has ever written to the bot."""
     return (await session.scalars(select(Person).order_by(Person.id))).all()

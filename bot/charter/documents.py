@@ -51,43 +51,58 @@ def may_receive_document(
     embargo_until: datetime | None,
     review_audience: Audience | None,
     now: datetime,
+    seat_status: UnitStatus | None = None,
 ) -> Decision:
     """Art. 13(1), 14(4), 15, 16(5): whether this person may be sent this document now.
 
-    Called at the moment of sending with the person's current roles and the current status
-    of the unit they act for, so a suspension (art. 15) or a departure (art. 16(5)) takes
+    Called at the moment of sending with the person's current roles, the current status of
+    the unit they are a contact of (`unit_status`, `unit_id`) and of the unit they hold a
+    seat for (`seat_status`), so a suspension (art. 15) or a departure (art. 16(5)) takes
     effect at once. Until its publication time a draft goes only to its review audience
     (art. 14(4)). The secretariat, which publishes documents (art. 26), always may.
     """
     if Role.SECRETARIAT in roles:
         return Decision(True, Reason.SECRETARIAT)
     if embargo_until is not None and now < embargo_until:
-        return _as_draft(in_audience(roles, unit_status, unit_id, review_audience or NOBODY))
-    return in_audience(roles, unit_status, unit_id, audience)
+        review = review_audience or NOBODY
+        return _as_draft(in_audience(roles, unit_status, unit_id, review, seat_status))
+    return in_audience(roles, unit_status, unit_id, audience, seat_status)
 
 
 def in_audience(
-    roles: frozenset[Role], unit_status: UnitStatus | None, unit_id: int | None, audience: Audience
+    roles: frozenset[Role],
+    unit_status: UnitStatus | None,
+    unit_id: int | None,
+    audience: Audience,
+    seat_status: UnitStatus | None = None,
 ) -> Decision:
     """Art. 13(1), 15, 16(5): whether the person belongs to the audience, embargo aside.
 
-    Contacts are in through their unit, whose member rights must be active. A seat on the
-    joint meeting is held for a director unit (art. 19, 24(6)): when that unit is on record,
-    its standing counts too. An expert's seat is personal (art. 21).
+    Each role is judged by its own unit's standing. Contacts are in through their unit, whose
+    member rights must be active. A seat on the joint meeting is held for a director or
+    deputy-director unit (art. 19, 24(6)), so a seat holder's standing is that unit's: its
+    suspension or departure closes the seat's way in too. A leadership role with no seat on
+    record is personal, as an expert's is (art. 21).
     """
     level = audience.level
     if level is Level.PUBLIC:
         return Decision(True, Reason.PUBLIC)
     if level is Level.EXPERTS and Role.EXPERT in roles:
         return Decision(True, Reason.AUDIENCE)
-    seat = Role.LEADERSHIP in roles and level in _SEATED_LEVELS
+    ways = []
+    if Role.LEADERSHIP in roles and level in _SEATED_LEVELS:
+        personal = seat_status is None
+        ways.append(Decision(True, Reason.AUDIENCE) if personal else unit_standing(seat_status))
     named = level is Level.UNITS and unit_id in audience.unit_ids
-    contact = Role.CONTACT in roles and (level is Level.MEMBERS or named)
-    if seat and unit_status is None:
-        return Decision(True, Reason.AUDIENCE)
-    if seat or contact:
-        return unit_standing(unit_status)
-    return Decision(False, Reason.NOT_MEMBER if roles <= _GUEST_ONLY else Reason.NOT_IN_AUDIENCE)
+    if Role.CONTACT in roles and (level is Level.MEMBERS or named):
+        ways.append(unit_standing(unit_status))
+    if not ways:
+        reason = Reason.NOT_MEMBER if roles <= _GUEST_ONLY else Reason.NOT_IN_AUDIENCE
+        return Decision(False, reason)
+    # Any way in is enough; a refusal says "suspended" when that is why a way is closed.
+    allowed = [way for way in ways if way.allowed]
+    suspended = [way for way in ways if way.reason is Reason.SUSPENDED]
+    return (allowed or suspended or ways)[0]
 
 
 def unit_standing(unit_status: UnitStatus | None) -> Decision:

@@ -69,6 +69,35 @@ def unit_in_audience(
     return False
 
 
+# A unit as `unit_in_audience` sees it: id, status, tier, sub-sectors, region.
+UnitFacts = tuple[int, UnitStatus, UnitTier, Sequence[str], str]
+
+
+def reaches(
+    audience: Audience,
+    roles: frozenset[Role],
+    units: Iterable[UnitFacts],
+    seat_status: UnitStatus | None,
+) -> bool:
+    """Art. 13(1), 15, 16(5): whether a notice to `audience` is for this person now.
+
+    Asked again at every reading (/notices, the button that reopens a notice, the
+    acknowledgement), so a notice follows the reader's standing today, not the one they had
+    when it was sent: an expelled contact reads no member notice. Everyone's notices reach
+    everyone. A role audience takes the holders of the role, and a seat holder's standing is
+    that of the unit the seat is held for (a leadership role with no seat is personal). The
+    unit audiences take the contacts of the units in them now (`unit_in_audience`).
+    """
+    kind = audience.kind
+    if kind is AudienceKind.EVERYONE:
+        return True
+    if kind in BY_ROLE:
+        role = BY_ROLE[kind]
+        seat_stands = seat_status is None or seat_status in HAS_RIGHTS
+        return role in roles and (role is not Role.LEADERSHIP or seat_stands)
+    return any(unit_in_audience(audience, *unit) for unit in units)
+
+
 def is_unit_audience(kind: AudienceKind) -> bool:
     """Whether the audience is made of units' contacts (so acknowledgements count per unit)."""
     return kind not in BY_ROLE and kind is not AudienceKind.EVERYONE

@@ -16,13 +16,14 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charter import notices as rules
 from bot.charter.membership import HAS_RIGHTS
 from bot.charter.notices import Audience, AudienceKind
+from bot.clock import local_date
 from bot.delivery import api
 from bot.delivery.content import columns
 from bot.errors import DomainError
@@ -33,8 +34,9 @@ from bot.routing import button_data
 from bot.services import documents
 from bot.services.membership import record_participation
 from storage import audit, outbox, people, reminders
+from storage import meetings as stored_meetings
 from storage import notices as stored
-from storage.models import DeliveryStatus, OutboxMessage, Person
+from storage.models import DeliveryStatus, OutboxMessage, Person, Role, Unit, UnitStatus
 from storage.notices_models import Notice, NoticeRecipient, NoticeStatus
 
 ACK = "nack"  # button code: acknowledge a notice
@@ -184,6 +186,9 @@ async def audience_people(
     kind = audience.kind
     if kind in rules.BY_ROLE:
         found = await people.with_roles(session, [rules.BY_ROLE[kind]])
+        if kind is AudienceKind.LEADERSHIP:  # art. 15(3), 16(5): a seat follows its unit
+            lost = await _seats_without_rights(session)
+            found = [person for person in found if person.id not in lost]
         return [(person, unit_of.get(person.id)) for person in found]
     if kind is AudienceKind.EVERYONE:
         return [(person, unit_of.get(person.id)) for person in await stored.everyone(session)]
@@ -194,6 +199,16 @@ async def audience_people(
             seen.add(person.id)
             chosen.append((person, unit.id))
     return chosen
+
+
+async def _seats_without_rights(session: AsyncSession) -> set[int]:
+    """The people whose seat is held for a unit without member rights now."""
+    lost = set()
+    for seat in await stored_meetings.active_seats(session):
+        unit = await session.get(Unit, seat.unit_id)
+        if unit is None or unit.status not in HAS_RIGHTS:
+            lost.add(seat.person_id)
+    return lost
 
 
 async def count_recipients(session: AsyncSession, audience: Audience) -> int:
@@ -395,7 +410,7 @@ async def _managed(session: AsyncSession, notice_id: int) -> Notice:
 
 
 async def acknowledge(
-    session: AsyncSession, notice_id: int, person: Person, now: datetime
+    session: AsyncSession, notice_id: int, person: Person, now: datetime, zone: tzinfo
 ) -> tuple[Notice, bool]:
     """Records that the person read the notice (已阅); a unit's first one is participation
     (art. 16(2)). Returns the notice and whether this press was the first."""
@@ -405,13 +420,13 @@ async def acknowledge(
     if notice.status is NoticeStatus.CANCELLED and notice.sent_at is None:
         raise DomainError(GONE)
     row = await stored.recipient(session, notice.id, person.id)
-    if row is None:
+    if row is None or not await _reaches(session, notice, person):
         raise DomainError(NOT_FOR_YOU)
     first = await stored.acknowledge(session, notice.id, person.id, now)
     if rules.counts_as_participation(row.unit_id, first):
         assert row.unit_id is not None
         await record_participation(
-            session, row.unit_id, "acknowledgement", now.date(), f"notice:{notice.id}"
+            session, row.unit_id, "acknowledgement", local_date(now, zone), f"notice:{notice.id}"
         )
     return notice, first
 
@@ -454,23 +469,39 @@ def _reminder(notice: Notice, t: Translator) -> Reply:
 
 
 async def notices_for(session: AsyncSession, person: Person, now: datetime) -> list[Notice]:
-    """Recent notices meant for the person: those sent to them, and those sent before they
-    could receive them (they joined later) that are still current and reach them now."""
+    """Recent notices meant for the person now (art. 16(5)): those sent to them, and those
+    sent before they could receive them (they joined later) that are still current."""
     mine = await stored.addressed_to(session, person.id)
+    standing = await _standing(session, person)
     found = []
     for notice in await stored.recent(session, now - RECENT, [NoticeStatus.SENDING], 100):
+        if not rules.reaches(audience_of(notice), *standing):
+            continue  # the reader's standing today decides, not the one they had then
         if notice.id in mine or (
             notice.sent_at is not None
             and rules.is_current(notice.sent_at, notice.ack_deadline, now)
-            and await _reaches(session, notice, person)
         ):
             found.append(notice)
     return found[:20]
 
 
+async def _standing(
+    session: AsyncSession, person: Person
+) -> tuple[frozenset[Role], list[rules.UnitFacts], UnitStatus | None]:
+    """What `rules.reaches` asks of a reader, as it is now: roles, the units they are a
+    contact of, and the status of the unit their seat is held for."""
+    roles = await people.roles_of(session, person.id)
+    units = [
+        (u.id, u.status, u.tier, u.sub_sectors or [], u.region)
+        for u in await stored.units_of_contact(session, person.id)
+    ]
+    seat = await stored_meetings.active_seat_of(session, person.id)
+    seat_unit = await session.get(Unit, seat.unit_id) if seat else None
+    return roles, units, seat_unit.status if seat_unit else None
+
+
 async def _reaches(session: AsyncSession, notice: Notice, person: Person) -> bool:
-    reached = await audience_people(session, audience_of(notice))
-    return any(p.id == person.id for p, _ in reached)
+    return rules.reaches(audience_of(notice), *await _standing(session, person))
 
 
 async def open_notice(
@@ -480,6 +511,8 @@ async def open_notice(
     so their acknowledgement counts like anyone's."""
     notice = await stored.get(session, notice_id)
     if notice is None or notice.status is not NoticeStatus.SENDING:
+        raise DomainError(NOT_FOR_YOU)
+    if not await _reaches(session, notice, person):  # art. 16(5): standing now, every read
         raise DomainError(NOT_FOR_YOU)
     if await stored.recipient(session, notice.id, person.id) is None:
         if notice.sent_at is None or not rules.is_current(

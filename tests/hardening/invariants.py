@@ -22,10 +22,10 @@ from storage.documents_models import Document, DocumentDelivery
 from storage.events_models import ACTIVE, HOLDING, Event, EventSignup
 from storage.meetings_models import (
     Attendance,
+    BallotBox,
     BallotKind,
     Motion,
     Seat,
-    SecretBallot,
     Vote,
 )
 from storage.models import (
@@ -126,11 +126,8 @@ async def _votes(session: AsyncSession, routes: Routes, now: datetime) -> list[s
             found.append(f"{where}: the choice is kept against the ballot's kind")
     secret = await session.execute(select(Motion.id).where(Motion.ballot == BallotKind.SECRET))
     for (motion_id,) in secret.all():
-        ballots = await session.scalar(
-            select(func.count())
-            .select_from(SecretBallot)
-            .where(SecretBallot.motion_id == motion_id)
-        )
+        box = await session.get(BallotBox, motion_id)
+        ballots = len(box.ballots) if box else 0
         cast = await session.scalar(
             select(func.count()).select_from(Vote).where(Vote.motion_id == motion_id)
         )
@@ -185,7 +182,15 @@ async def _documents(session: AsyncSession, routes: Routes, now: datetime) -> li
         document = await session.get(Document, delivery.document_id)
         assert document is not None
         roles = await people.roles_of(session, delivery.person_id)
-        unit = await session.get(Unit, delivery.unit_id) if delivery.unit_id else None
+        # The unit the person is a contact of, and the one they hold a seat for, as now.
+        contact = await session.scalar(
+            select(Contact).where(Contact.person_id == delivery.person_id).limit(1)
+        )
+        unit = await session.get(Unit, contact.unit_id) if contact else None
+        seat = await session.scalar(
+            select(Seat).where(Seat.person_id == delivery.person_id, Seat.ended_at.is_(None))
+        )
+        seat_unit = await session.get(Unit, seat.unit_id) if seat else None
         decision = may_receive_document(
             roles,
             unit.status if unit else None,
@@ -196,6 +201,7 @@ async def _documents(session: AsyncSession, routes: Routes, now: datetime) -> li
             if document.review_level
             else None,
             delivery.at,
+            seat_status=seat_unit.status if seat_unit else None,
         )
         if not decision.allowed:
             found.append(

@@ -24,14 +24,26 @@ from tests.conftest import ADMIN_ID, MakeApp
 from tests.hardening.invariants import audit_rows, violations
 from tests.support.chat import ChatClient
 from tests.support.clock import FakeClock
-from tests.support.world import EXPERT, GUEST, HOLDERS, World, build_world
+from tests.support.world import (
+    EXPERT,
+    GUEST,
+    HOLDERS,
+    SEATED_STATUS_SERIALS,
+    World,
+    build_world,
+)
 
 ROLE_PERSONAS = ("guest", "secretariat", "leadership", "expert")
 STATUSES = tuple(UnitStatus)
 CONTACTS = frozenset(f"contact-{s.value}" for s in STATUSES)
 # Art. 13, 15(3), 16(5): a unit has its member rights while a member, also during its notice.
 WITH_RIGHTS = frozenset({"contact-member", "contact-withdrawing"})
-PERSONAS = (*ROLE_PERSONAS, *sorted(CONTACTS))
+# A seat holder's standing is the standing of the unit the seat is held for ("leadership" sits
+# for a member unit): a suspended unit's seats lose the member rights (art. 15(3)), a departed
+# unit's lose everything (art. 16(5)); during the notice of withdrawal the rights hold.
+SEATED = frozenset(f"leadership-{s.value}" for s in SEATED_STATUS_SERIALS)
+SEATS = frozenset({"leadership", "leadership-withdrawing"})
+PERSONAS = (*ROLE_PERSONAS, *sorted(CONTACTS), *sorted(SEATED))
 ALL = frozenset(PERSONAS)
 STAFF = frozenset({"secretariat"})
 NOBODY: frozenset[str] = frozenset()
@@ -44,6 +56,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "language": ALL,
     "cancel": ALL,
     "join": ALL - CONTACTS,  # a contact already has a unit (art. 9: members are units)
+    "mydata": ALL,  # PIPL art. 45, 47: everyone the bot knows has data here
     "events": ALL,  # the list is public; signing up is checked by the rules (art. 13(2))
     "docs": ALL,  # the list shows each person what they may have
     # Notices are addressed to units and roles (art. 13(1)); a guest is sent none.
@@ -52,7 +65,7 @@ COMMANDS: dict[str, frozenset[str]] = {
     "project": WITH_RIGHTS,  # art. 14(6): a member unit files its projects
     "withdraw": WITH_RIGHTS,  # art. 16(1); during the notice it offers the take-back
     # Art. 19, 20: seat holders act, the secretariat runs it, member units get the titles.
-    "meetings": STAFF | {"leadership"} | WITH_RIGHTS,
+    "meetings": STAFF | SEATS | WITH_RIGHTS,
     **{
         name: STAFF
         for name in (
@@ -98,7 +111,7 @@ class Press:
     document: bool = False  # allowed means a file was sent
 
 
-SEATS_AND_STAFF = STAFF | {"leadership"}
+SEATS_AND_STAFF = STAFF | SEATS
 BUTTONS: dict[str, Press] = {
     "charter": Press(lambda w: "charter", ALL),
     "lang": Press(lambda w: "lang:en", ALL),
@@ -108,6 +121,10 @@ BUTTONS: dict[str, Press] = {
         ALL,
         form=("join", "type", {"unit_name": "X", "credit_code": "Y"}),
     ),
+    # PIPL art. 47: anyone may ask to erase their own data; the secretariat decides, and a
+    # request nobody made is refused to all.
+    "my": Press(lambda w: "my:keep", ALL),
+    "pe": Press(lambda w: "pe:yes:999999", NOBODY),
     "pf": Press(lambda w: "pf:fix", CONTACTS),
     "ev": Press(lambda w: f"ev:card:{w.event_id}", ALL),
     "evo": Press(lambda w: "evo:999:y", NOBODY),  # an offer made to nobody: forged for all
@@ -116,7 +133,7 @@ BUTTONS: dict[str, Press] = {
     # Art. 13(1), 15, 16(5): the members' documents go to units with rights and the seats.
     "dls": Press(
         lambda w: f"dls:{w.document_ids['members']}",
-        STAFF | {"leadership"} | WITH_RIGHTS,
+        STAFF | SEATS | WITH_RIGHTS,
         document=True,
     ),
     "doc": Press(
@@ -132,10 +149,10 @@ BUTTONS: dict[str, Press] = {
     ),
     "ms": Press(lambda w: f"ms:cis:{w.meeting_id}", STAFF),
     "mc": Press(lambda w: f"mc:{w.meeting_id}", SEATS_AND_STAFF | WITH_RIGHTS),
-    "mci": Press(lambda w: f"mci:{w.meeting_id}", {"leadership"}),
-    "mv": Press(lambda w: f"mv:{w.motion_ids[0]}:for", {"leadership"}),  # art. 20: seats vote
-    "mlv": Press(lambda w: f"mlv:{w.meeting_id}", {"leadership"}, deny_only=True),
-    "mrp": Press(lambda w: f"mrp:{w.meeting_id}", {"leadership"}, deny_only=True),
+    "mci": Press(lambda w: f"mci:{w.meeting_id}", SEATS),
+    "mv": Press(lambda w: f"mv:{w.motion_ids[0]}:for", SEATS),  # art. 20: seats vote
+    "mlv": Press(lambda w: f"mlv:{w.meeting_id}", SEATS, deny_only=True),
+    "mrp": Press(lambda w: f"mrp:{w.meeting_id}", SEATS, deny_only=True),
     "mmin": Press(lambda w: f"mmin:{w.meeting_id}", SEATS_AND_STAFF, deny_only=True),
     # Notices (in progress by another engineer): the secretariat's form and management
     # buttons, and a forged acknowledgement or opening of a notice that does not exist.
@@ -169,6 +186,7 @@ def telegram_ids(world: World) -> dict[str, int]:
         "leadership": HOLDERS[0],
         "expert": EXPERT,
         **{f"contact-{s.value}": t for s, t in world.contacts.items()},
+        **{f"leadership-{s.value}": t for s, t in world.seat_holders.items()},
     }
 
 

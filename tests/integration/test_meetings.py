@@ -23,12 +23,12 @@ from storage import meetings as stored
 from storage import people
 from storage.documents_models import Document, DocumentLevel, DocumentVersion
 from storage.meetings_models import (
+    BallotBox,
     BallotKind,
     Choice,
     Motion,
     MotionKind,
     Presence,
-    SecretBallot,
     Vote,
 )
 from storage.models import AuditEntry, OutboxMessage, Participation, Role, UnitTier
@@ -476,11 +476,7 @@ async def test_secret_ballot_keeps_who_not_how_and_receipts_verify(
     assert again.last.alert == "You have already voted; a secret ballot cannot be changed."
     async with app.sessions() as session:
         assert all(v.choice is None for v in await stored.votes_of(session, motion_id))
-        assert {c.name for c in SecretBallot.__table__.columns} == {
-            "receipt",
-            "motion_id",
-            "choice",
-        }
+        assert {c.name for c in BallotBox.__table__.columns} == {"motion_id", "ballots"}
     await admin.press_data(f"ms:close:{motion_id}")
     published_text = to_chat(admin.last, holder_id(2))[0]
     published = [
@@ -724,8 +720,8 @@ async def test_a_unit_that_stops_being_a_director_loses_its_seats(
     await holder.send("/meetings")
     assert holder.text != "The command /meetings is not available to you."
     async with app.sessions() as session, session.begin():
-        await membership.set_tier(session, 1, UnitTier.MEMBER, 1, clock.now())  # art. 19
-        await membership.revoke_licence(session, 2, 1, clock.now())  # art. 16(3)
+        await membership.set_tier(session, 1, UnitTier.MEMBER, 1, clock.now(), ZONE)  # art. 19
+        await membership.revoke_licence(session, 2, 1, clock.now(), ZONE)  # art. 16(3)
     for telegram_id in (holder_id(1), holder_id(1, 1), holder_id(2)):
         person = ChatClient(app, telegram_id)
         await person.send("/meetings")

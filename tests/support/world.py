@@ -56,10 +56,24 @@ STATUS_SERIALS = {
 }
 DIRECTOR_SERIAL, DEPUTY_SERIAL = 10, 11
 HOLDERS = (8101, 8102, 8111)  # two seats for the director unit, one for the deputy
+# A deputy-director unit per status, seated while a member, then given its status with its
+# seat left active (as the contacts above stay bound): access must follow the unit's standing
+# at the moment of use, not the seat's row (art. 15, 16(5)). The withdrawing one is checked in.
+SEATED_STATUS_SERIALS = {
+    UnitStatus.SUSPENDED: 12,
+    UnitStatus.WITHDRAWING: 13,
+    UnitStatus.WITHDRAWN: 14,
+    UnitStatus.EXPELLED: 15,
+}
 
 
 def contact_of(serial: int) -> int:
     return 7000 + serial
+
+
+def holder_of(serial: int) -> int:
+    """The seat holder of a unit of SEATED_STATUS_SERIALS."""
+    return 8100 + serial * 10
 
 
 @dataclass
@@ -78,6 +92,11 @@ class World:
     @property
     def contacts(self) -> dict[UnitStatus, int]:
         return {status: contact_of(serial) for status, serial in STATUS_SERIALS.items()}
+
+    @property
+    def seat_holders(self) -> dict[UnitStatus, int]:
+        """Seat holders of a unit by its status (the member unit's is HOLDERS[0])."""
+        return {status: holder_of(serial) for status, serial in SEATED_STATUS_SERIALS.items()}
 
 
 async def build_world(app: App, clock: FakeClock) -> World:
@@ -110,6 +129,7 @@ async def build_world(app: App, clock: FakeClock) -> World:
                 ZONE,
             )
             person.language_code = "en"
+        await _seated_statuses(session, world, now)
         expert = await people.ensure(session, EXPERT, EXPERT, now, "Expert", "en")
         await people.grant(session, expert.id, Role.EXPERT, None, now)
         await people.ensure(session, GUEST, GUEST, now, "Guest", "en")
@@ -125,6 +145,7 @@ async def build_world(app: App, clock: FakeClock) -> World:
             (await people.by_telegram_id(session, contact_of(1))).id,
             {"title": "MES", "client": "Plant", "scope": "Line 3", "starts_on": "2027-01-10"},
             now,
+            ZONE,
         )
         world.project_id = project.id
         admin = await people.by_telegram_id(session, ADMIN_ID)
@@ -142,7 +163,7 @@ async def build_world(app: App, clock: FakeClock) -> World:
 
     await admin.press_data(f"ms:start:{world.meeting_id}")
     assert admin.last.alert is None, admin.last.alert
-    for holder in HOLDERS:
+    for holder in (*HOLDERS, holder_of(SEATED_STATUS_SERIALS[UnitStatus.WITHDRAWING])):
         client = ChatClient(app, holder)
         await client.press_data(f"mci:{world.meeting_id}")
         assert client.last.alert is None, client.last.alert
@@ -169,6 +190,18 @@ async def build_world(app: App, clock: FakeClock) -> World:
             await events.create_event(session, fields, "Asia/Shanghai", None, clock.now())
         ).id
     return world
+
+
+async def _seated_statuses(session, world: World, now) -> None:  # type: ignore[no-untyped-def]
+    for status, serial in SEATED_STATUS_SERIALS.items():
+        unit = await make_unit(session, now, serial, tier=UnitTier.DEPUTY_DIRECTOR)
+        world.unit_ids[serial] = unit.id
+        holder = holder_of(serial)
+        _seat, person = await seats.add_seat(
+            session, unit.id, holder, f"Holder {holder}", None, now, ZONE
+        )
+        person.language_code = "en"
+        unit.status = status
 
 
 async def _documents(session, now, named_unit_id: int) -> dict[str, int]:  # type: ignore[no-untyped-def]

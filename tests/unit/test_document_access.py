@@ -13,7 +13,8 @@ import pytest
 from bot.charter.documents import Audience, Decision, Level, Reason, may_receive_document
 from storage.models import Role, UnitStatus
 
-# One row per role and status of the unit the person acts for ("-": none on record).
+# One row per role and status of the unit the person acts for ("-": none on record): the unit
+# a contact is a contact of, the unit a seat holder (leadership) sits for.
 # Columns: the document's level, after publication (or with no embargo at all); "my unit" is
 # a list of named units that includes the person's unit, "other" one that does not. The last
 # column is every level before publication, while the draft is for the joint directors'
@@ -120,6 +121,7 @@ def decide(role: Role, unit_status: UnitStatus | None, level: str, now: datetime
         PUBLICATION if draft else None,
         REVIEW if draft else None,
         now,
+        seat_status=unit_status if role is Role.LEADERSHIP else None,
     )
 
 
@@ -190,3 +192,44 @@ def test_a_draft_without_review_audience_goes_to_nobody_but_the_secretariat() ->
             NOW,
         )
         assert decision.allowed is (Role.SECRETARIAT in roles)
+
+
+SEAT_AND_CONTACT = frozenset({Role.GUEST, Role.CONTACT, Role.LEADERSHIP})
+
+
+@pytest.mark.parametrize(
+    ("contact_unit", "seat_unit", "level", "outcome"),
+    [
+        # each role is judged by its own unit's standing (art. 15(3), 16(5))
+        (UnitStatus.MEMBER, UnitStatus.SUSPENDED, "members", Reason.AUDIENCE),
+        (UnitStatus.MEMBER, UnitStatus.SUSPENDED, "leaders", Reason.SUSPENDED),
+        (UnitStatus.MEMBER, UnitStatus.EXPELLED, "leaders", Reason.NOT_MEMBER),
+        (UnitStatus.SUSPENDED, UnitStatus.MEMBER, "leaders", Reason.AUDIENCE),
+        (UnitStatus.SUSPENDED, UnitStatus.MEMBER, "members", Reason.AUDIENCE),
+        (UnitStatus.SUSPENDED, UnitStatus.MEMBER, "my-unit", Reason.SUSPENDED),
+        (UnitStatus.WITHDRAWN, UnitStatus.SUSPENDED, "members", Reason.SUSPENDED),
+        (UnitStatus.EXPELLED, UnitStatus.WITHDRAWN, "members", Reason.NOT_MEMBER),
+        (UnitStatus.EXPELLED, UnitStatus.WITHDRAWING, "members", Reason.AUDIENCE),
+    ],
+)
+def test_a_contact_who_holds_a_seat_for_another_unit(
+    contact_unit: UnitStatus, seat_unit: UnitStatus, level: str, outcome: Reason
+) -> None:
+    decision = may_receive_document(
+        SEAT_AND_CONTACT, contact_unit, MY_UNIT, LEVELS[level], None, None, NOW, seat_unit
+    )
+    assert decision == Decision(outcome is Reason.AUDIENCE, outcome)
+
+
+def test_a_seat_of_a_suspended_unit_gets_no_draft_for_the_leadership() -> None:
+    decision = may_receive_document(
+        frozenset({Role.GUEST, Role.LEADERSHIP}),
+        None,
+        None,
+        Audience(Level.MEMBERS),
+        PUBLICATION,
+        REVIEW,
+        NOW,
+        seat_status=UnitStatus.SUSPENDED,
+    )
+    assert decision == Decision(False, Reason.SUSPENDED)

@@ -9,11 +9,12 @@ from typing import Any
 
 from sqlalchemy import delete, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from storage.documents_models import DocumentDelivery
 from storage.events_models import EventSignup
 from storage.inbox_models import InboundUpdate
-from storage.meetings_models import Attendance, Seat, Vote
+from storage.meetings_models import Attendance, Motion, Seat, Vote
 from storage.models import (
     Application,
     AuditEntry,
@@ -28,7 +29,7 @@ from storage.models import (
     UnreachableChat,
 )
 from storage.onboarding_models import Invitation
-from storage.privacy_models import Erasure, Redaction
+from storage.privacy_models import Consent, Erasure, ErasureRequest, Redaction
 
 
 def plain(row: Base, leave_out: Sequence[str] = ()) -> dict[str, Any]:
@@ -62,6 +63,7 @@ async def role_grants(session: AsyncSession, person_id: int) -> list[RoleGrant]:
 
 async def applications(session: AsyncSession, person_id: int) -> list[Application]:
     query = select(Application).where(Application.applicant_id == person_id)
+    query = query.options(undefer(Application.form_content))  # exported as its size
     return await _all(session, query.order_by(Application.id))
 
 
@@ -84,6 +86,13 @@ async def attendance(session: AsyncSession, person_id: int, seat_ids: list[int])
 async def open_votes(session: AsyncSession, person_id: int) -> list[Vote]:
     """The person's votes; a secret ballot's row holds no choice (storage/meetings_models)."""
     return await _all(session, select(Vote).where(Vote.person_id == person_id).order_by(Vote.id))
+
+
+async def meetings_of_motions(session: AsyncSession, motion_ids: Sequence[int]) -> set[int]:
+    if not motion_ids:
+        return set()
+    query = select(Motion.meeting_id).where(Motion.id.in_(motion_ids))
+    return set((await session.scalars(query)).all())
 
 
 async def deliveries(session: AsyncSession, person_id: int) -> list[DocumentDelivery]:
@@ -177,3 +186,42 @@ async def close_erasure(
 
 async def erasures_of(session: AsyncSession, person_id: int) -> list[Erasure]:
     return await _all(session, select(Erasure).where(Erasure.person_id == person_id))
+
+
+async def add_consent(
+    session: AsyncSession, person_id: int, purpose: str, version: str, now: datetime
+) -> Consent:
+    consent = Consent(person_id=person_id, purpose=purpose, notice_version=version, at=now)
+    session.add(consent)
+    await session.flush()
+    return consent
+
+
+async def consents(session: AsyncSession, person_id: int) -> list[Consent]:
+    query = select(Consent).where(Consent.person_id == person_id).order_by(Consent.id)
+    return await _all(session, query)
+
+
+async def add_request(session: AsyncSession, person_id: int, now: datetime) -> ErasureRequest:
+    request = ErasureRequest(person_id=person_id, requested_at=now)
+    session.add(request)
+    await session.flush()
+    return request
+
+
+async def open_request(session: AsyncSession, person_id: int) -> ErasureRequest | None:
+    query = select(ErasureRequest).where(
+        ErasureRequest.person_id == person_id, ErasureRequest.decided_at.is_(None)
+    )
+    return await session.scalar(query.order_by(ErasureRequest.id).limit(1))
+
+
+async def request(session: AsyncSession, request_id: int) -> ErasureRequest | None:
+    """The request, locked against a second secretariat account deciding it at once."""
+    query = select(ErasureRequest).where(ErasureRequest.id == request_id).with_for_update()
+    return await session.scalar(query)
+
+
+async def requests_of(session: AsyncSession, person_id: int) -> list[ErasureRequest]:
+    query = select(ErasureRequest).where(ErasureRequest.person_id == person_id)
+    return await _all(session, query.order_by(ErasureRequest.id))

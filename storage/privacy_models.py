@@ -44,3 +44,31 @@ class Redaction(Base):
     erasure_id: Mapped[int] = mapped_column(ForeignKey("privacy_erasures.id"))
     log: Mapped[str] = mapped_column(String(32))  # audit_log or document_deliveries
     row_id: Mapped[int] = mapped_column(Integer)
+
+
+class Consent(Base):
+    """A person's consent to the privacy notice (PIPL art. 14, 17): which version, when, for
+    what. Kept after an erasure: it names nobody but the person's id, and proves the consent."""
+
+    __tablename__ = "privacy_consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(32))  # the form it was given for: "join"
+    notice_version: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+
+
+class ErasureRequest(Base):
+    """A person's own request to erase their data (PIPL art. 47), until the secretariat
+    confirms (`erasure_id` set) or declines it."""
+
+    __tablename__ = "privacy_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # erased or declined
+    erasure_id: Mapped[int | None] = mapped_column(ForeignKey("privacy_erasures.id"))

@@ -15,11 +15,12 @@ def test_membership_path_in_the_console(tmp_path: Path) -> None:
     form = tmp_path / "申请表.pdf"
     form.write_bytes(PDF)
     applicant = [
-        "/join", "示范冶炼有限公司", CODE, "1", "2", "5", "内蒙古", "张三",
+        "/join", "1", "示范冶炼有限公司", CODE, "1", "2", "5", "内蒙古", "张三",
         "13800138000", "zhang@example.cn", "1", f"/file {form}", "1",
     ]  # fmt: skip
     out = run_bot(tmp_path, applicant, "console", "--lang", "en").stdout
-    assert_in_order(out, ["Question 1 of 10", "Please check the application", "Submitted."])
+    expected = ["Personal data notice", "Question 1 of 10", "Please check the application"]
+    assert_in_order(out, [*expected, "Submitted."])
 
     review = ["/review", "1"]  # the card's first button: Approve
     out = run_bot(tmp_path, review, "console", "--as", "secretariat", "--lang", "en").stdout

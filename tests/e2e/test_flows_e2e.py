@@ -87,7 +87,8 @@ async def test_an_application_and_its_review(
 ) -> None:
     engine = await engines.start()
     applicant, admin = Person(api, APPLICANT), Person(api, ADMIN_ID)
-    assert "Question 1 of 10" in await applicant.send("/join")
+    assert "Personal data notice" in await applicant.send("/join")
+    assert "Question 1 of 10" in await applicant.press("I agree")
     assert "Question 2 of 10" in await applicant.send("有色金属示范企业")
     assert "Question 3 of 10" in await applicant.send(credit_code(1))
     for label in ("enterprise", "smelting", "processing", "Done"):

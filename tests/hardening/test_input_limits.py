@@ -110,6 +110,7 @@ async def test_hostile_names_and_corrections(make_app: MakeApp, clock: FakeClock
             assert person is not None and name.startswith(person.display_name)
         client = ChatClient(app, user, name=name)
         await client.send("/join")
+        await client.press("I agree")
         for text in (name, name[:200]):
             await client.send(text)
             assert no_failure(client.last), client.text
@@ -141,6 +142,7 @@ async def test_oversized_texts_and_files_are_refused_clearly(
 
     guest = ChatClient(app, 6001)
     await guest.send("/join")
+    await guest.press("I agree")
     await guest.send_file("form.pdf", b"%PDF-" + b"\x00" * 10)  # a file where a name is asked
     assert no_failure(guest.last), guest.text
     for control in ("\x00", "\u0000\u0001\u0002", "\ufeff", "\ud7ff"):

@@ -14,8 +14,11 @@ APPLICANT = 5001
 
 
 async def fill_form(client: ChatClient, code: str, upto: str = "confirm") -> None:
+    await client.send("/join")
+    assert "Personal data notice" in client.text, client.text
+    await client.press("I agree")
+    assert "Question 1 of 10" in client.text, client.text
     steps = [
-        ("/join", "Question 1 of 10"),
         ("有色金属示范企业", "Question 2 of 10"),
         (code, "Question 3 of 10"),
     ]
@@ -60,6 +63,7 @@ async def test_application_path_to_membership(make_app: MakeApp, clock: FakeCloc
 async def test_bad_answers_are_explained_and_asked_again(make_app: MakeApp) -> None:
     applicant = ChatClient(await make_app(), APPLICANT)
     await applicant.send("/join")
+    await applicant.press("I agree")
     await applicant.send("有色金属示范企业")
     good = credit_code(2)
     for bad, reason in [
@@ -88,6 +92,7 @@ async def test_wrong_file_type_and_size_refused(make_app: MakeApp) -> None:
 async def test_form_resumes_after_restart(make_app: MakeApp) -> None:
     applicant = ChatClient(await make_app(), APPLICANT)
     await applicant.send("/join")
+    await applicant.press("I agree")
     await applicant.send("有色金属示范企业")
     applicant.app = await make_app()
     await applicant.send("/join")
@@ -104,6 +109,7 @@ async def test_door_refusals(make_app: MakeApp, clock: FakeClock) -> None:
         await make_unit(session, clock.now(), 12, status=UnitStatus.EXPELLED)
     applicant = ChatClient(app, APPLICANT)
     await applicant.send("/join")
+    await applicant.press("I agree")
     await applicant.send("某单位")
     await applicant.send(credit_code(10))
     assert "already a member" in applicant.text
@@ -119,6 +125,7 @@ async def test_reject_and_ask_for_information(make_app: MakeApp) -> None:
     await applicant.press("Submit")
     other = ChatClient(app, APPLICANT + 1)
     await other.send("/join")
+    await other.press("I agree")
     await other.send("x")
     await other.send(credit_code(5))
     assert "already being reviewed" in other.text

@@ -256,8 +256,9 @@ async def test_the_logs_stay_append_only_outside_an_erasure(
 ) -> None:
     app = await make_app()
     async with app.sessions() as session, session.begin():
-        await make_unit(session, clock.now(), 8, contact_telegram_id=APPLICANT)
-        await audit.record(session, clock.now(), None, "test.action", "unit:1", quoted=PHONE)
+        unit = await make_unit(session, clock.now(), 8, contact_telegram_id=APPLICANT)
+        own = (await units.contacts_of(session, unit.id))[0].person_id  # an entry of theirs
+        await audit.record(session, clock.now(), own, "test.action", "unit:1", quoted=PHONE)
     forged = "UPDATE audit_log SET details = '{}'"
     with pytest.raises(DBAPIError, match="append-only"):
         async with app.sessions() as session, session.begin():
@@ -305,3 +306,40 @@ async def test_contact_details_follow_the_one_rule(make_app: MakeApp, clock: Fak
             table = await roster.rows(session, found, t, Viewer(1, frozenset(roles), viewer_unit))
             assert {e for row in table for e in everyone if e in row[-1]} == sees, roles
             assert all(row[-1].startswith("联系人") for row in table)  # names stay
+
+
+async def test_erasure_rewrites_only_what_is_tied_to_the_person(
+    make_app: MakeApp, clock: FakeClock
+) -> None:
+    """A guest whose display name is another unit's name: erasing them leaves that unit's
+    audit entry and the secretariat's message about it as they were, and their export
+    does not claim them."""
+    app = await make_app()
+    async with app.sessions() as session, session.begin():
+        await make_unit(session, clock.now(), 3, contact_telegram_id=BACKUP)
+    contact, guest = ChatClient(app, BACKUP), ChatClient(app, APPLICANT, name="测试单位")
+    await contact.send("/profile")
+    await contact.press("Request a correction")
+    await contact.send("测试单位 3 的地址改为包头")
+    await guest.send("/start")
+    async with app.sessions() as session:
+        (entry,) = await session.scalars(
+            select(AuditEntry).where(AuditEntry.action == "unit.correction")
+        )
+        kept = (entry.id, entry.details, entry.note)
+        messages = await session.scalars(select(OutboxMessage.text).order_by(OutboxMessage.id))
+        told = list(messages)
+        assert any("测试单位 3 的地址改为包头" in t for t in told)
+        person = await privacy.find_person(session, APPLICANT)
+        exported = await privacy.export_person(session, person)
+        assert [e["action"] for e in exported["audit_log"]] == []
+    async with app.sessions() as session, session.begin():
+        person = await privacy.find_person(session, APPLICANT)
+        done = await privacy.erase_person(session, person, None, clock.now(), app.catalogs)
+        assert done.summary["audit_log"] == 0
+    async with app.sessions() as session:
+        entry = await session.get(AuditEntry, kept[0])
+        assert entry is not None and (entry.id, entry.details, entry.note) == kept
+        messages = await session.scalars(select(OutboxMessage.text).order_by(OutboxMessage.id))
+        assert list(messages) == told
+        assert not (await session.scalars(select(Redaction))).all()

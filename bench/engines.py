@@ -17,7 +17,7 @@ goes through a script and waits for the bot's answer before its next step:
                   sign up (or cancel the signup), /docs + the document (a watermarked PDF)
     seat holder:  /start, /meetings + the meeting's card + a vote (a different choice each
                   round), /help
-    guest:        /start, /join + the application's first answer, /cancel
+    guest:        /start, /join, its privacy consent + first answer, /cancel
 
 Buttons are pressed on the bot's own previous reply, as a person does; the echo bot gets the
 same updates (its presses carry the data our buttons would). `--concurrency` users act at
@@ -79,6 +79,7 @@ KINDS = {
     "mc": "meeting card",
     "mv": "vote",
     "/join": "application start",
+    "join": "application consent",
     "text": "application answer",
     "/cancel": "application cancelled",
 }
@@ -140,6 +141,7 @@ SCRIPTS = {
     "guest": (
         Step("/start"),
         Step("/join"),
+        Step(choose=starting("join:privacy:yes"), echo="join:privacy:yes"),  # PIPL consent
         Step("有色金属数字化测试有限公司"),
         Step("/cancel"),
     ),

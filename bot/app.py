@@ -42,6 +42,13 @@ class App:
     async def close(self) -> None:
         await self.engine.dispose()
 
+    def learn_bot_username(self, username: str) -> None:
+        """The username a Telegram engine got from getMe, for every t.me link the bot writes
+        (bot/links.py): the settings are shared by the dispatch and each handler's context."""
+        if username != self.settings.bot_username:
+            log.info("bot username: @%s", username)
+        self.settings.bot_username = username
+
     async def menus_due(self) -> list[ChatMenu]:
         """The chat menus to set at start-up: each role-holder's, and the guest's for anyone
         whose chat had a menu of its own and who holds no role now; only those that differ
@@ -87,12 +94,18 @@ async def build_app(settings: Settings, clock: Clock | None = None) -> App:
     await prepare_database(engine)
     sessions = session_factory(engine)
     async with sessions() as session, session.begin():
-        await bootstrap_admins(session, settings.admin_ids, clock.now())
+        skipped = await bootstrap_admins(session, settings.admin_ids, clock.now())
+    for telegram_id in skipped:
+        log.warning(
+            "ADMIN_IDS: %s not made secretariat: the role was revoked (grant it to restore)",
+            telegram_id,
+        )
     catalogs = Catalogs(settings.default_locale, settings.timezone)
     routes = Routes.build(handlers.features())
     _log_command_table(routes)
-    dispatcher = Dispatcher(routes, sessions, catalogs, settings, clock, writer_queue(engine))
-    delivery = Delivery(sessions, catalogs, settings, clock)
+    writers = writer_queue(engine)  # one per process: updates and jobs queue on it alike
+    dispatcher = Dispatcher(routes, sessions, catalogs, settings, clock, writers)
+    delivery = Delivery(sessions, catalogs, settings, clock, writers)
     return App(settings, engine, sessions, catalogs, dispatcher, clock, delivery)
 
 

@@ -21,6 +21,7 @@ from bot.charter.documents import Audience
 from bot.charter.events import EventFields
 from bot.charter.notices import Audience as NoticeAudience
 from bot.charter.notices import AudienceKind
+from bot.clock import local_date
 from bot.errors import DomainError
 from bot.i18n import N_, Catalogs
 from bot.services import (
@@ -187,7 +188,7 @@ async def _documents(session: AsyncSession, staff: Person, now: datetime) -> Non
 
 async def _meeting(session: AsyncSession, staff: Person, now: datetime, zone: ZoneInfo) -> None:
     """A joint meeting 20 days ahead (art. 20 wants 15) with one motion."""
-    day = (now.astimezone(zone) + timedelta(days=20)).date()
+    day = local_date(now + timedelta(days=20), zone)
     motion = meetings.MotionDraft(
         title=DEMO_MARK + "审议年度工作计划",
         text="演示数据：请审议并表决。",

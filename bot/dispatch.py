@@ -6,6 +6,7 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -17,8 +18,16 @@ from bot.context import Context
 from bot.delivery import api as delivery
 from bot.errors import DomainError, NotAllowed, StaleButton
 from bot.i18n import N_, Catalogs, Translator
-from bot.protocol import Incoming, MenuCommand, Outcome, Reply
-from bot.routing import DEEP_LINK_SEPARATOR, Replies, Routes, may_use, parse_button
+from bot.protocol import Button, Incoming, MenuCommand, Outcome, Reply, Sender
+from bot.routing import (
+    BUTTON_SEPARATOR,
+    DEEP_LINK_SEPARATOR,
+    Replies,
+    Routes,
+    may_use,
+    parse_args,
+    parse_button,
+)
 from bot.services import notify
 from bot.settings import Settings
 from bot.throttle import Admission, FloodGuard
@@ -37,6 +46,8 @@ INVALID_LINK = N_("This link is not valid. Send /start to begin.")
 TOO_LONG = N_("That message is too long ({length} characters). Please keep it under {limit}.")
 NOT_EXPECTED_TEXT = N_("I wasn't expecting a message. Send /help to see what you can do.")
 NOT_EXPECTED_FILE = N_("I wasn't expecting a file. Send /help to see what you can do.")
+PRIVATE_ONLY = N_("Please use me in a private chat.")
+OPEN_PRIVATE_CHAT = N_("Open a private chat")
 SLOW_DOWN = N_(
     "You are sending messages faster than I can read them. I will ignore the next ones for a "
     "few seconds; please wait a moment, then send again."
@@ -76,10 +87,14 @@ class Dispatcher:
         self.writers = writers or contextlib.nullcontext()  # storage.db.writer_queue
 
     async def handle(self, incoming: Incoming) -> Outcome:
+        if in_group(incoming.sender) and not self._addressed(incoming):
+            return Outcome()  # a group's own talk is not addressed to the bot: no answer
         admission = self.flood.admit(incoming.sender.user_id, self.clock.now().timestamp())
         if admission is Admission.DROP:
             return Outcome(duplicate=True)  # silence: the sender was told once
-        if admission is Admission.WARN:
+        if admission is Admission.WARN:  # told in private; a group gets no second kind of line
+            if in_group(incoming.sender):
+                return Outcome(duplicate=True)
             return self._fallback(incoming, SLOW_DOWN)
         try:
             try:
@@ -98,19 +113,29 @@ class Dispatcher:
         except Exception as error:
             log.exception("update %s failed", incoming.update_key)
             await self.set_aside(
-                incoming.update_key, incoming.sender.chat_id, summary(incoming), error
+                incoming.update_key,
+                incoming.sender.chat_id,
+                summary(incoming),
+                error,
+                sender=incoming.sender.user_id,
             )
             return self._fallback(incoming, FAILED)
 
-    async def set_aside(self, key: str, chat_id: int, what: str, error: BaseException) -> None:
+    async def set_aside(
+        self, key: str, chat_id: int, what: str, error: BaseException, sender: int | None = None
+    ) -> None:
         """Keeps a failed update as a dead letter, never to be retried (it would fail again
-        and, on a webhook, hold back the chat's later updates), and tells the secretariat."""
+        and, on a webhook, hold back the chat's later updates), and tells the secretariat:
+        of one sender at most once an hour, the rest in the daily digest."""
         reason = f"{type(error).__name__}: {error}"[:2000]
         try:
             async with self.writers, self.sessions() as session, session.begin():
                 now = self.clock.now()
                 if not await inbox.set_aside(session, key, chat_id, what, reason, now):
                     return
+                who = chat_id if sender is None else sender
+                if not await notify.may_notify(session, "dead_letter", who, now):
+                    return  # kept, and counted for the digest
                 note = notify.note(
                     SET_ASIDE, chat=chat_id, summary=what, error=type(error).__name__, key=key
                 )
@@ -164,6 +189,8 @@ class Dispatcher:
 
     async def _route(self, ctx: Context) -> Replies:
         incoming = ctx.incoming
+        if in_group(incoming.sender):
+            return await self._from_group(ctx)
         if incoming.command is not None:
             return await self._command(ctx, incoming.command)
         if incoming.button is not None:
@@ -175,6 +202,39 @@ class Dispatcher:
         if ctx.conversation is not None:
             return await self._form_step(ctx)
         return Reply(ctx.t(NOT_EXPECTED_FILE if incoming.file else NOT_EXPECTED_TEXT))
+
+    async def _from_group(self, ctx: Context) -> Replies:
+        """In a group chat only what is meant for the group runs (DESIGN "Trust rules"): a
+        command gets one public pointer to the private chat, a button a private alert."""
+        incoming = ctx.incoming
+        if incoming.button is not None:
+            action = self.routes.buttons.get(parse_button(incoming.button)[0])
+            if action is None or not action.in_group:
+                raise DomainError(PRIVATE_ONLY)  # an alert, seen by the presser alone
+            return await self._button(ctx, incoming.button)
+        command = self.routes.commands.get(incoming.command or "")
+        if command is None or not command.in_group:
+            return self._pointer(ctx)
+        return await self._command(ctx, command.name)
+
+    def _addressed(self, incoming: Incoming) -> bool:
+        """Whether a group's update is for the bot: a press on its message, or a command
+        that names no bot or names this one (`/help@other_bot` is for another bot)."""
+        if incoming.button is not None:
+            return True
+        if incoming.command is None:
+            return False
+        username, to = self.settings.bot_username, incoming.addressee
+        return to is None or username is None or to.lower() == username.lower()
+
+    def _pointer(self, ctx: Context) -> Reply:
+        """The one line a group gets for a command that is not for it, with a link to the
+        bot's private chat when the bot's username is known."""
+        username = self.settings.bot_username
+        if not username:
+            return Reply(ctx.t(PRIVATE_ONLY))
+        link = Button(ctx.t(OPEN_PRIVATE_CHAT), url=f"https://t.me/{username}")
+        return Reply(ctx.t(PRIVATE_ONLY), buttons=((link,),))
 
     async def _command(self, ctx: Context, name: str) -> Replies:
         if name == "start" and ctx.incoming.args:
@@ -193,14 +253,23 @@ class Dispatcher:
             raise StaleButton()
         if not may_use(ctx.roles, action.roles):
             raise StaleButton()
-        return await action.handler(ctx, args)
+        try:  # forged data is a stale button, never a crash (DESIGN "Trust rules")
+            values = parse_args(action.args, args, BUTTON_SEPARATOR)
+        except ValueError:
+            raise StaleButton() from None
+        return await action.handler(ctx, *values)
 
     async def _deep_link(self, ctx: Context, payload: str) -> Replies:
         prefix, _, rest = payload.partition(DEEP_LINK_SEPARATOR)
         link = self.routes.deep_links.get(prefix)
         if link is None:
             raise DomainError(INVALID_LINK)
-        return await link.handler(ctx, rest.split(DEEP_LINK_SEPARATOR) if rest else [])
+        parts = rest.split(DEEP_LINK_SEPARATOR) if rest else []
+        try:
+            values = parse_args(link.args, parts, DEEP_LINK_SEPARATOR)
+        except ValueError:
+            raise DomainError(INVALID_LINK) from None
+        return await link.handler(ctx, *values)
 
     async def _form_step(self, ctx: Context) -> Replies:
         assert ctx.conversation is not None
@@ -244,6 +313,12 @@ async def _arrive(session: AsyncSession, incoming: Incoming, now: datetime) -> p
     )
 
 
+def in_group(sender: Sender) -> bool:
+    """Whether the update came from a group chat: a private chat's id is the user's id, and
+    Telegram's group ids are negative (an update with no user carries the chat's id twice)."""
+    return sender.chat_id != sender.user_id or sender.chat_id < 0
+
+
 def summary(incoming: Incoming) -> str:
     """What kind of update it was, for the dead-letter table: never the person's text."""
     if incoming.command is not None:
@@ -254,9 +329,20 @@ def summary(incoming: Incoming) -> str:
 
 
 def _split(replies: list[Reply], chat_id: int) -> tuple[list[Reply], list[Reply]]:
-    """Replies to the chat the update came from, and messages to other chats."""
-    own = [r for r in replies if r.chat_id in (None, chat_id)]
-    return own, [r for r in replies if r.chat_id not in (None, chat_id)]
+    """Replies the engine sends at once, and messages for the outbox: those to other chats,
+    and the replies that must not be lost (`Reply.durable`) — with the sender's later ones,
+    so that the chat reads them in order; an edit in place stays with the engine."""
+    direct: list[Reply] = []
+    queued: list[Reply] = []
+    durable = False
+    for reply in replies:
+        own = reply.chat_id in (None, chat_id)
+        durable = durable or (own and reply.durable)
+        if own and (reply.edit or not durable):
+            direct.append(reply)
+        else:
+            queued.append(reply if reply.chat_id is not None else replace(reply, chat_id=chat_id))
+    return direct, queued
 
 
 def _as_list(replies: Replies) -> list[Reply]:

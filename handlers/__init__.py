@@ -16,6 +16,7 @@ def features() -> list[Feature]:
         join,
         language,
         meetings,
+        mydata,
         notices,
         onboarding,
         profile,
@@ -40,6 +41,7 @@ def features() -> list[Feature]:
         notices.setup(),
         projects.setup(),
         withdraw.setup(),
+        mydata.setup(),  # last of a member's commands in the menu
         review.setup(),
         roster.setup(),
         seats.setup(),

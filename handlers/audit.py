@@ -6,6 +6,7 @@ from bot.context import Context
 from bot.i18n import N_
 from bot.protocol import Reply
 from bot.routing import Command, Feature
+from bot.validation import typed
 from storage import audit, units
 from storage.models import Person, Role
 
@@ -15,7 +16,7 @@ SECRETARIAT = frozenset({Role.SECRETARIAT})
 async def show(ctx: Context) -> Reply:
     """The latest entries; `/audit CREDIT-CODE` for one unit."""
     subject = None
-    if code := ctx.incoming.args.strip().upper():
+    if code := typed(ctx.incoming.args).upper():
         unit = await units.by_credit_code(ctx.session, code)
         if unit is None:
             return Reply(ctx.t("No unit has the credit code {code}.").format(code=code))

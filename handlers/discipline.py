@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot import validation
 from bot.charter.membership import Discipline
 from bot.context import Context
-from bot.errors import StaleButton
 from bot.i18n import N_
 from bot.labels import MEASURES
 from bot.protocol import Button, Reply
-from bot.routing import ButtonAction, Command, Feature, Form, button_data
+from bot.routing import ButtonAction, Command, Feature, Form, Id, button_data
 from bot.services import membership, notify, roster
 from handlers.roster import departure_notices
 from storage.models import Role, Unit
@@ -30,20 +31,19 @@ async def choose_unit(ctx: Context) -> Reply:
     return Reply(ctx.t("Which unit?"), buttons=rows)
 
 
-async def press(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press(
+    ctx: Context, action: str, unit_id: int = 0, measure: Discipline | None = None
+) -> Reply | list[Reply]:
     """Unit chosen → measure chosen (then the reason is asked) → confirmed."""
-    action = args[0] if args else ""
-    if action == "unit" and len(args) == 2 and args[1].isdigit():
-        unit = await membership.member_unit(ctx.session, int(args[1]))
+    if action == "unit":
+        unit = await membership.member_unit(ctx.session, unit_id)
         return _measures(ctx, unit)
-    if action == "m" and len(args) == 3 and args[1].isdigit() and args[2] in set(Discipline):
-        unit = await membership.member_unit(ctx.session, int(args[1]))
-        await ctx.start_form(FORM, "reason", unit=unit.id, measure=args[2])
+    if action == "m" and measure is not None:
+        unit = await membership.member_unit(ctx.session, unit_id)
+        await ctx.start_form(FORM, "reason", unit=unit.id, measure=measure.value)
         return Reply(ctx.t("Send the reason; the unit will read it."))
-    if action == "ok":
-        ctx.require_step(FORM, "confirm")
-        return await _apply(ctx)
-    raise StaleButton()
+    ctx.require_step(FORM, "confirm")  # "ok"
+    return await _apply(ctx)
 
 
 async def answer_reason(ctx: Context) -> Reply:
@@ -68,7 +68,13 @@ async def _apply(ctx: Context) -> list[Reply]:
     measure = Discipline(answers["measure"])
     await ctx.end_form()
     outcome = await membership.discipline(
-        ctx.session, answers["unit"], measure, answers["reason"], ctx.person.id, now
+        ctx.session,
+        answers["unit"],
+        measure,
+        answers["reason"],
+        ctx.person.id,
+        now,
+        ZoneInfo(ctx.settings.timezone),
     )
     unit = outcome.unit if isinstance(outcome, membership.Departure) else outcome
     params = {
@@ -104,6 +110,9 @@ def _measures(ctx: Context, unit: Unit) -> Reply:
     return Reply(ctx.t("Which measure for {unit}?").format(unit=unit.name), buttons=rows)
 
 
+BUTTONS = {"unit": (Id,), "m": (Id, Discipline), "ok": ()}
+
+
 def setup() -> Feature:
     return Feature(
         commands=[
@@ -111,6 +120,6 @@ def setup() -> Feature:
                 "discipline", choose_unit, N_("Record a disciplinary measure"), roles=SECRETARIAT
             )
         ],
-        buttons=[ButtonAction("dc", press, roles=SECRETARIAT)],
+        buttons=[ButtonAction("dc", press, roles=SECRETARIAT, args=BUTTONS)],
         forms=[Form(FORM, {"reason": answer_reason, "confirm": expect_button}, roles=SECRETARIAT)],
     )

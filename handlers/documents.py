@@ -16,8 +16,9 @@ from bot.charter.documents import Audience, Level, Reason
 from bot.context import Context
 from bot.errors import DomainError, StaleButton
 from bot.i18n import N_
+from bot.links import start_link
 from bot.protocol import Button, OutgoingFile, Reply
-from bot.routing import ButtonAction, Command, DeepLink, Feature, Form, button_data
+from bot.routing import ButtonAction, Command, DeepLink, Feature, Form, Id, button_data, one_of
 from bot.services import documents
 from bot.services.documents import CATEGORIES, FETCH, VIAS
 from storage import documents as stored
@@ -107,33 +108,27 @@ def _list_line(ctx: Context, document: Document, now: datetime) -> str:
     return line
 
 
-async def fetch_from_list(ctx: Context, args: list[str]) -> list[Reply]:
+async def fetch_from_list(ctx: Context, document_id: int) -> list[Reply]:
     """Sends the document chosen in /docs, if the person may have it now."""
-    return await _send(ctx, await _document(ctx, args), "list")
+    return await _send(ctx, await _document(ctx, document_id), "list")
 
 
-async def fetch_from_button(ctx: Context, args: list[str]) -> list[Reply]:
+async def fetch_from_button(ctx: Context, document_id: int, via: str) -> list[Reply]:
     """Sends the document a notice's or an agenda's button names, if the person may have it now."""
-    if len(args) != 2 or args[1] not in VIAS:
-        raise StaleButton()
-    return await _send(ctx, await _document(ctx, args[:1]), f"button:{args[1]}")
+    return await _send(ctx, await _document(ctx, document_id), f"button:{via}")
 
 
-async def fetch_from_link(ctx: Context, args: list[str]) -> list[Reply]:
+async def fetch_from_link(ctx: Context, document_id: int) -> list[Reply]:
     """Sends the document a t.me link (`?start=doc_<id>`) points to, if the person may have it."""
-    if len(args) != 1 or not args[0].isdigit():
-        raise DomainError(INVALID_LINK)
-    document = await stored.get(ctx.session, int(args[0]))
+    document = await stored.get(ctx.session, document_id)
     if document is None:
         raise DomainError(INVALID_LINK)
     return await _send(ctx, document, "link")
 
 
-async def _document(ctx: Context, args: list[str]) -> Document:
+async def _document(ctx: Context, document_id: int) -> Document:
     """The document a button names, re-loaded; a forged or stale button is refused."""
-    if len(args) != 1 or not args[0].isdigit():
-        raise StaleButton()
-    document = await stored.get(ctx.session, int(args[0]))
+    document = await stored.get(ctx.session, document_id)
     if document is None:
         raise StaleButton()
     return document
@@ -152,7 +147,16 @@ async def _send(ctx: Context, document: Document, path: str) -> list[Reply]:
         return [Reply(ctx.t(REFUSALS[sending.decision.reason]))]
     buttons = _manage_buttons(ctx, document) if Role.SECRETARIAT in ctx.roles else ()
     caption = _caption(ctx, sending)
-    return [Reply(caption, buttons=buttons, file=sending.file, protect=sending.protect)]
+    return [
+        Reply(
+            caption,
+            buttons=buttons,
+            file=sending.file,
+            protect=sending.protect,
+            durable=True,  # logged as delivered once Telegram confirms it (art. 14(4))
+            on_sent=sending.on_sent,
+        )
+    ]
 
 
 def _caption(ctx: Context, sending: documents.Sending) -> str:
@@ -185,16 +189,14 @@ def _manage_buttons(ctx: Context, document: Document) -> Rows:
     )
 
 
-async def manage(ctx: Context, args: list[str]) -> Reply:
+async def manage(ctx: Context, action: str, document_id: int) -> Reply:
     """The secretariat's buttons on a document: its access log, an export, a new version."""
-    if len(args) != 2 or args[0] not in ("log", "csv", "ver") or not args[1].isdigit():
-        raise StaleButton()
-    if args[0] == "ver":
-        return await _start_version(ctx, await _document(ctx, args[1:]))
-    found = await documents.access_log(ctx.session, int(args[1]))
+    if action == "ver":
+        return await _start_version(ctx, await _document(ctx, document_id))
+    found = await documents.access_log(ctx.session, document_id)
     if found is None:
         raise StaleButton()
-    return _log_view(ctx, found) if args[0] == "log" else _log_export(ctx, found)
+    return _log_view(ctx, found) if action == "log" else _log_export(ctx, found)
 
 
 async def _start_version(ctx: Context, document: Document) -> Reply:
@@ -223,7 +225,7 @@ def _log_export(ctx: Context, found: documents.AccessLog) -> Reply:
     content = documents.log_csv(found, ctx.t)
     name = f"document-{found.document.id}-access-log.csv"
     caption = ctx.t("The access log of {title}.").format(title=found.document.title)
-    return Reply(caption, file=OutgoingFile(name, content=content), protect=True)
+    return Reply(caption, file=OutgoingFile(name, content=content), protect=True, durable=True)
 
 
 async def trace(ctx: Context) -> Reply:
@@ -304,7 +306,7 @@ async def answer_units(ctx: Context) -> Reply:
 
 async def answer_when(ctx: Context) -> Reply:
     """Stores the publication time (in the secretariat's time zone) and shows the summary."""
-    text = " ".join((ctx.incoming.text or "").split())
+    text = " ".join(validation.typed(ctx.incoming.text).split())
     try:
         moment = datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=ctx.t.zone)
     except ValueError:
@@ -323,33 +325,39 @@ async def expect_button(ctx: Context) -> Reply:
     return _ask(ctx, ctx.conversation.step, ctx.t("Please use the buttons."))
 
 
-async def press_upload(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press_upload(ctx: Context, action: str, value: str) -> Reply | list[Reply]:
     """The upload form's buttons: category, level, embargo, review audience, publish."""
-    action, value = [*args, "", ""][:2]
-    if action == "cat" and value in CATEGORIES:
+    if action == "cat":
         ctx.require_step(UPLOAD, "category")
         return await _next(ctx, "level", category=value)
-    if action == "lvl" and value in set(Level):
+    if action == "lvl":
         ctx.require_step(UPLOAD, "level")
         return await _next(ctx, "units" if value == Level.UNITS else "embargo", level=value)
-    if action == "emb" and value in ("now", "review"):
+    if action == "emb":
         ctx.require_step(UPLOAD, "embargo")
         return await _next(ctx, "confirm" if value == "now" else "review")
-    if action == "rev" and value in set(REVIEWERS):
+    if action == "rev":
         ctx.require_step(UPLOAD, "review")
         await ctx.next_step("when", review_level=value)
         return Reply(ctx.t("When is it published? Send YYYY-MM-DD HH:MM."))
-    if action == "pub" and value in ("announce", "quiet"):
-        ctx.require_step(UPLOAD, "confirm")
-        return await _publish(ctx, announce=value == "announce")
-    raise StaleButton()
+    ctx.require_step(UPLOAD, "confirm")  # "pub"
+    return await _publish(ctx, announce=value == "announce")
+
+
+UPLOAD_BUTTONS = {
+    "cat": (one_of(*CATEGORIES),),
+    "lvl": (one_of(*Level),),
+    "emb": (one_of("now", "review"),),
+    "rev": (one_of(*REVIEWERS),),
+    "pub": (one_of("announce", "quiet"),),
+}
 
 
 async def _publish(ctx: Context, announce: bool) -> list[Reply]:
     a, now = ctx.answers, ctx.clock.now()
     document = await documents.publish(ctx.session, _draft(a), ctx.person.id, now)
     await ctx.end_form()
-    link = f"https://t.me/{ctx.settings.bot_username or 'bot'}?start={LINK_PREFIX}_{document.id}"
+    link = start_link(ctx.settings.bot_username, f"{LINK_PREFIX}_{document.id}")
     done = ctx.t("Published as document {number}: {title}. A link to it for messages: {link}")
     done = done.format(number=document.id, title=document.title, link=link)
     reply = Reply(done, buttons=_manage_buttons(ctx, document), edit=True)
@@ -454,11 +462,9 @@ async def expect_version_button(ctx: Context) -> Reply:
     return Reply(ctx.t("Please use the buttons."))
 
 
-async def press_version(ctx: Context, args: list[str]) -> list[Reply]:
+async def press_version(ctx: Context, how: str) -> list[Reply]:
     """Saves the new version; optionally tells those who received an earlier one."""
     ctx.require_step(VERSION, "confirm")
-    if args not in (["tell"], ["quiet"]):
-        raise StaleButton()
     a, now = ctx.answers, ctx.clock.now()
     document, version = await documents.add_version(
         ctx.session, a["document"], a["upload"], ctx.person.id, now
@@ -467,7 +473,7 @@ async def press_version(ctx: Context, args: list[str]) -> list[Reply]:
     done = ctx.t("Saved: version {number} of {title}.").format(
         number=version.number, title=document.title
     )
-    if args == ["quiet"]:
+    if how == "quiet":
         return [Reply(done, edit=True)]
     told = await documents.announce_version(ctx.session, ctx.catalogs, document, now)
     return [Reply(done, edit=True), *told]
@@ -488,11 +494,13 @@ def setup() -> Feature:
             ),
         ],
         buttons=[
-            ButtonAction("dls", fetch_from_list),
-            ButtonAction(FETCH, fetch_from_button),
-            ButtonAction("dm", manage, roles=SECRETARIAT),
-            ButtonAction(UPLOAD, press_upload, roles=SECRETARIAT),
-            ButtonAction(VERSION, press_version, roles=SECRETARIAT),
+            ButtonAction("dls", fetch_from_list, args=(Id,)),
+            ButtonAction(FETCH, fetch_from_button, args=(Id, one_of(*VIAS))),
+            ButtonAction(
+                "dm", manage, SECRETARIAT, args=dict.fromkeys(("log", "csv", "ver"), (Id,))
+            ),
+            ButtonAction(UPLOAD, press_upload, roles=SECRETARIAT, args=UPLOAD_BUTTONS),
+            ButtonAction(VERSION, press_version, SECRETARIAT, args=(one_of("tell", "quiet"),)),
         ],
         forms=[
             Form(
@@ -519,5 +527,5 @@ def setup() -> Feature:
                 on_cancel=drop_upload,
             ),
         ],
-        deep_links=[DeepLink(LINK_PREFIX, fetch_from_link)],
+        deep_links=[DeepLink(LINK_PREFIX, fetch_from_link, args=(Id,))],
     )

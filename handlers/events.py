@@ -15,9 +15,21 @@ from bot.context import Context
 from bot.errors import DomainError, StaleButton
 from bot.i18n import N_, Translator
 from bot.protocol import Button, OutgoingFile, Reply
-from bot.routing import ButtonAction, Command, Feature, Form, button_data
+from bot.routing import (
+    ButtonAction,
+    Command,
+    Feature,
+    Form,
+    Id,
+    Index,
+    Opt,
+    between,
+    button_data,
+    one_of,
+)
 from bot.services import events, roster
 from bot.services.events import Span, View, when
+from bot.validation import typed
 from storage.events_models import Event, EventStatus, SignupStatus
 from storage.models import Role
 
@@ -88,11 +100,9 @@ async def list_events(ctx: Context) -> Reply:
     return Reply("\n".join(lines), buttons=rows)
 
 
-async def press(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press(ctx: Context, action: str, event_id: int) -> Reply | list[Reply]:
     """An event's buttons for everyone: open, sign up, cancel, calendar file, check in."""
-    if len(args) != 2 or not args[1].isdigit() or args[0] not in PERSON_ACTIONS:
-        raise StaleButton()
-    return await PERSON_ACTIONS[args[0]](ctx, int(args[1]))
+    return await PERSON_ACTIONS[action](ctx, event_id)
 
 
 async def show_card(ctx: Context, event_id: int) -> Reply:
@@ -161,14 +171,10 @@ async def answer_code(ctx: Context) -> Reply:
     return Reply(ctx.t("That code is not right. Please try again, or /cancel."))
 
 
-async def answer_offer(ctx: Context, args: list[str]) -> list[Reply]:
+async def answer_offer(ctx: Context, signup_id: int, choice: str) -> list[Reply]:
     """The first in line confirms or declines the place held for them."""
-    if len(args) != 2 or not args[0].isdigit() or args[1] not in ("y", "n"):
-        raise StaleButton()
     now = ctx.clock.now()
-    answer = await events.answer_offer(
-        ctx.session, int(args[0]), ctx.person.id, args[1] == "y", now
-    )
+    answer = await events.answer_offer(ctx.session, signup_id, ctx.person.id, choice == "y", now)
     offers = events.offer_replies(ctx.catalogs, answer.offers)
     if answer.lapsed:
         late = ctx.t("Sorry, the time to confirm has run out; the place has passed on.")
@@ -206,9 +212,8 @@ async def answer_text(ctx: Context) -> Reply | list[Reply]:
     return await _advance(ctx, step, _parse(ctx, step, ctx.incoming.text or ""))
 
 
-async def press_form(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press_form(ctx: Context, action: str, value: Any = None) -> Reply | list[Reply]:
     """The form's buttons: no description, no limit, no window, guests, people per unit, create."""
-    action, value = [*args, ""][:2]
     step = ctx.conversation.step if ctx.conversation else ""
     if not (ctx.in_form(NEW) or ctx.in_form(EDIT)) or FORM_BUTTONS.get(action) != step:
         raise StaleButton()
@@ -232,18 +237,16 @@ FORM_BUTTONS = {
 }
 
 
-def _button_answer(action: str, value: str) -> dict[str, Any]:
+def _button_answer(action: str, value: Any) -> dict[str, Any]:
     if action == "nodesc":
         return {"description": ""}
     if action == "nocap":
         return {"capacity": None}
     if action == "nowin":
         return {"members_until": None}
-    if action == "guests" and value in ("y", "n"):
+    if action == "guests":
         return {"guests_allowed": value == "y"}
-    if action == "unit" and value.isdigit() and 1 <= int(value) <= rules.MAX_PER_UNIT:
-        return {"per_unit": int(value)}
-    raise StaleButton()
+    return {"per_unit": value}  # "unit"
 
 
 async def _advance(ctx: Context, step: str, answer: dict[str, Any]) -> Reply | list[Reply]:
@@ -319,20 +322,21 @@ def _summary(ctx: Context) -> Reply:
 def _parse(ctx: Context, step: str, text: str) -> dict[str, Any]:
     """The answer to `step` as event fields; a bad answer is refused with what is wrong."""
     zone, text = ZoneInfo(ctx.settings.timezone), text.strip()
+    value = typed(text)  # times and numbers as typed in full width; titles stay as written
     if step == "title":
         return {"title": _one_line(text, 200)}
     if step == "description":
         return {"description": "" if text.lower() in NONE_WORDS else _long(text, 2000)}
     if step == "when":
-        return dict(zip(("starts_at", "ends_at"), _span(text, zone), strict=True))
+        return dict(zip(("starts_at", "ends_at"), _span(value, zone), strict=True))
     if step == "place":
         return {"place": _one_line(text, 500)}
     if step == "capacity":
-        return {"capacity": None if text.lower() in NONE_WORDS else _number(text, 100_000)}
+        return {"capacity": None if text.lower() in NONE_WORDS else _number(value, 100_000)}
     if step == "window":
-        return {"members_until": None if text.lower() in NONE_WORDS else _moment(text, zone)}
+        return {"members_until": None if text.lower() in NONE_WORDS else _moment(value, zone)}
     if step == "per_unit":
-        return {"per_unit": _number(text, rules.MAX_PER_UNIT)}
+        return {"per_unit": _number(value, rules.MAX_PER_UNIT)}
     return {}  # the guests question takes only its buttons
 
 
@@ -359,9 +363,10 @@ def _local(day: str, time: str, zone: ZoneInfo) -> datetime:
 
 
 def _number(text: str, most: int) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= most:
-        raise DomainError(N_("Please send a whole number from 1 to {most}."), most=most)
-    return int(text)
+    try:  # ASCII digits only: str.isdigit() passes "²", which int() refuses
+        return between(1, most)(text)
+    except ValueError:
+        raise DomainError(N_("Please send a whole number from 1 to {most}."), most=most) from None
 
 
 def _one_line(text: str, limit: int) -> str:
@@ -393,14 +398,12 @@ def _answers(ctx: Context) -> dict[str, Any]:
 # -- the secretariat's buttons ---------------------------------------------------------------
 
 
-async def press_staff(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press_staff(ctx: Context, action: str, ident: int, *rest: Any) -> Reply | list[Reply]:
     """The secretariat's buttons on an event; every id is re-loaded and re-checked."""
-    if len(args) < 2 or not args[1].isdigit() or args[0] not in STAFF_ACTIONS:
-        raise StaleButton()
-    return await STAFF_ACTIONS[args[0]](ctx, int(args[1]), args[2:])
+    return await STAFF_ACTIONS[action](ctx, ident, *rest)
 
 
-async def show_signups(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
+async def show_signups(ctx: Context, event_id: int) -> Reply:
     """Who has a place, who was offered one, and who waits, in order; with exports."""
     event = await _event(ctx, event_id)
     rows = await events.signup_rows(ctx.session, event.id)
@@ -418,24 +421,25 @@ async def show_signups(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
     return Reply("\n".join(lines), buttons=(exports,), protect=True)
 
 
-async def export(ctx: Context, event_id: int, rest: list[str], kind: str = "xlsx") -> Reply:
+async def export(ctx: Context, event_id: int, kind: str = "xlsx") -> Reply:
     """Sends the list of signups as a spreadsheet, in the reader's language."""
     event = await _event(ctx, event_id)
     header, table = await events.signup_table(ctx.session, event.id, ctx.t)
     content = roster.to_xlsx(header, table) if kind == "xlsx" else roster.to_csv(header, table)
     file = OutgoingFile(name=f"event-{event.id}-signups.{kind}", content=content)
     caption = ctx.t.nt("{count} signup.", "{count} signups.", len(table)).format(count=len(table))
-    return Reply(caption, file=file, protect=True)
+    return Reply(caption, file=file, protect=True, durable=True)
 
 
-async def export_csv(ctx: Context, event_id: int, rest: list[str]) -> Reply:
-    return await export(ctx, event_id, rest, kind="csv")
+async def export_csv(ctx: Context, event_id: int) -> Reply:
+    return await export(ctx, event_id, kind="csv")
 
 
-async def attendance(ctx: Context, event_id: int, rest: list[str]) -> Reply:
-    """The people with a place, as buttons that check them in (or undo it), a page at a time."""
+async def attendance(ctx: Context, event_id: int, shown_page: int | None = None) -> Reply:
+    """The people with a place, as buttons that check them in (or undo it), a page at a time;
+    a page number means the list is on screen already and is edited."""
     event = await _event(ctx, event_id)
-    page = int(rest[0]) if rest and rest[0].isdigit() else 0
+    page = shown_page or 0
     rows = await events.signup_rows(ctx.session, event.id, SignupStatus.CONFIRMED)
     shown = rows[page * PAGE : (page + 1) * PAGE]
     buttons = [
@@ -457,17 +461,17 @@ async def attendance(ctx: Context, event_id: int, rest: list[str]) -> Reply:
     return Reply(
         text.format(title=event.title, present=present, count=len(rows)),
         buttons=tuple(buttons),
-        edit=bool(rest),
+        edit=shown_page is not None,
     )
 
 
-async def tick(ctx: Context, signup_id: int, rest: list[str]) -> Reply:
+async def tick(ctx: Context, signup_id: int, page: int = 0) -> Reply:
     """Checks a person in, or undoes it, and shows the list again."""
     signup = await events.toggle_attendance(ctx.session, signup_id, ctx.person.id, ctx.clock.now())
-    return await attendance(ctx, signup.event_id, rest or ["0"])
+    return await attendance(ctx, signup.event_id, page)
 
 
-async def checkin_code(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
+async def checkin_code(ctx: Context, event_id: int) -> Reply:
     """Makes a new check-in code to show at the event; the previous one stops working."""
     event = await events.new_checkin_code(ctx.session, event_id, ctx.person.id, ctx.clock.now())
     text = ctx.t(
@@ -477,7 +481,7 @@ async def checkin_code(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
     return Reply(text.format(title=event.title, code=event.checkin_code), protect=True)
 
 
-async def ask_close(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
+async def ask_close(ctx: Context, event_id: int) -> Reply:
     event = await _event(ctx, event_id)
     text = ctx.t(
         "Close “{title}”? Check-in ends, and each unit whose people were checked in has taken "
@@ -487,7 +491,7 @@ async def ask_close(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
     return Reply(text.format(title=event.title), buttons=((yes,),))
 
 
-async def close(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
+async def close(ctx: Context, event_id: int) -> Reply:
     """Closes the event and counts attendance as participation."""
     event, credited = await events.close_event(
         ctx.session, event_id, ctx.person.id, ctx.clock.now()
@@ -500,14 +504,14 @@ async def close(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
     return Reply(text.format(title=event.title, count=credited), edit=True)
 
 
-async def ask_cancel(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
+async def ask_cancel(ctx: Context, event_id: int) -> Reply:
     event = await _event(ctx, event_id)
     text = ctx.t("Cancel “{title}”? Everyone signed up will be told.").format(title=event.title)
     yes = Button(ctx.t("Yes, cancel the event"), button_data("evs", "cancelok", event.id))
     return Reply(text, buttons=((yes,),))
 
 
-async def cancel_event(ctx: Context, event_id: int, _rest: list[str]) -> list[Reply]:
+async def cancel_event(ctx: Context, event_id: int) -> list[Reply]:
     """Cancels the event; reminders are dropped and everyone signed up is told."""
     now = ctx.clock.now()
     change = await events.cancel_event(ctx.session, event_id, ctx.person.id, now)
@@ -522,7 +526,7 @@ async def cancel_event(ctx: Context, event_id: int, _rest: list[str]) -> list[Re
     ]
 
 
-async def choose_field(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
+async def choose_field(ctx: Context, event_id: int) -> Reply:
     """Offers the fields that can be changed; guests are switched at once."""
     event = await _event(ctx, event_id)
     rows = [
@@ -534,16 +538,14 @@ async def choose_field(ctx: Context, event_id: int, _rest: list[str]) -> Reply:
     return Reply(ctx.t("What would you like to change?"), buttons=tuple(rows))
 
 
-async def edit_field(ctx: Context, event_id: int, rest: list[str]) -> Reply:
+async def edit_field(ctx: Context, event_id: int, field: str) -> Reply:
     """Asks for the new value of one field."""
     event = await _event(ctx, event_id)
-    if not rest or rest[0] not in FIELD_NAMES:
-        raise StaleButton()
-    await ctx.start_form(EDIT, rest[0], event=event.id)
-    return _ask(ctx, rest[0])
+    await ctx.start_form(EDIT, field, event=event.id)
+    return _ask(ctx, field)
 
 
-async def toggle_guests(ctx: Context, event_id: int, _rest: list[str]) -> list[Reply]:
+async def toggle_guests(ctx: Context, event_id: int) -> list[Reply]:
     """Lets guests sign up after the members-first window, or stops them."""
     event = await _event(ctx, event_id)
     return await _apply_edit(ctx, event.id, {"guests_allowed": not event.guests_allowed})
@@ -664,7 +666,7 @@ PERSON_ACTIONS: dict[str, Callable[[Context, int], Awaitable[Reply | list[Reply]
     "ics": send_calendar,
     "code": start_check_in,
 }
-STAFF_ACTIONS: dict[str, Callable[[Context, int, list[str]], Awaitable[Reply | list[Reply]]]] = {
+STAFF_ACTIONS: dict[str, Callable[..., Awaitable[Reply | list[Reply]]]] = {
     "list": show_signups,
     "xlsx": export,
     "csv": export_csv,
@@ -680,6 +682,17 @@ STAFF_ACTIONS: dict[str, Callable[[Context, int, list[str]], Awaitable[Reply | l
     "guests": toggle_guests,
 }
 
+YES_NO = one_of("y", "n")
+STAFF_ARGS = {action: (Id,) for action in STAFF_ACTIONS} | {
+    "att": (Id, Opt(Index)),  # the page, when the list is on screen
+    "tick": (Id, Index),
+    "field": (Id, one_of(*FIELD_NAMES)),
+}
+FORM_ARGS = dict.fromkeys(("nodesc", "nocap", "nowin", "create"), ()) | {
+    "guests": (YES_NO,),
+    "unit": (between(1, rules.MAX_PER_UNIT),),
+}
+
 
 def setup() -> Feature:
     text_steps = {step: answer_text for step in STEPS if step != "guests"}
@@ -689,10 +702,10 @@ def setup() -> Feature:
             Command("newevent", new_event, N_("Create an event"), roles=SECRETARIAT),
         ],
         buttons=[
-            ButtonAction("ev", press),
-            ButtonAction("evo", answer_offer),
-            ButtonAction("evs", press_staff, roles=SECRETARIAT),
-            ButtonAction("evf", press_form, roles=SECRETARIAT),
+            ButtonAction("ev", press, args=dict.fromkeys(PERSON_ACTIONS, (Id,))),
+            ButtonAction("evo", answer_offer, args=(Id, YES_NO)),
+            ButtonAction("evs", press_staff, roles=SECRETARIAT, args=STAFF_ARGS),
+            ButtonAction("evf", press_form, roles=SECRETARIAT, args=FORM_ARGS),
         ],
         forms=[
             Form(

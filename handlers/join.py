@@ -9,8 +9,8 @@ from bot.errors import DomainError, StaleButton
 from bot.i18n import N_
 from bot.labels import SUB_SECTORS, UNIT_TYPES, field, unit_lines
 from bot.protocol import Button, Reply
-from bot.routing import ButtonAction, Command, Feature, Form, button_data
-from bot.services import applications, notify
+from bot.routing import ButtonAction, Command, Feature, Form, button_data, one_of
+from bot.services import applications, notify, privacy
 from handlers.files import read_within
 from storage import applications as stored_applications
 from storage import units
@@ -29,6 +29,10 @@ STEPS = (
     "file",
     "confirm",
 )
+# PIPL art. 14, 17: the privacy notice and consent come before any personal field; the step
+# is not a numbered question. Declining ends the form and keeps nothing.
+PRIVACY = "privacy"
+PERSONAL = ("contact", "phone", "email")
 ACCEPTED_FILES = {b"%PDF": "pdf", b"\xff\xd8\xff": "jpg", b"\x89PNG": "png"}
 QUESTIONS = {
     "name": N_("What is the unit's full registered name?"),
@@ -54,13 +58,27 @@ async def start(ctx: Context) -> Reply:
     """Starts the form, or resumes the one in progress at its current question."""
     if await units.of_person(ctx.session, ctx.person.id) is not None:
         return Reply(ctx.t("You are already the contact person of a member unit; see /profile."))
+    await applications.check_applicant(ctx.session, ctx.person)
     if ctx.in_form(FORM):
         return _ask(ctx, ctx.conversation.step, ctx.t("Continuing your application."))
-    await ctx.start_form(FORM, "name", sub_sectors=[])
+    await ctx.start_form(FORM, PRIVACY, sub_sectors=[])
+    return _ask(ctx, PRIVACY)
+
+
+async def _privacy(ctx: Context, agreed: bool) -> Reply:
+    """Consent recorded with its time and the notice's version; or the form ends, empty."""
+    if not agreed:
+        await cancel_draft(ctx)
+        await ctx.end_form()
+        return Reply(ctx.t("You did not agree, so nothing was kept."), edit=True)
+    consent = await privacy.record_consent(ctx.session, ctx.person, FORM, ctx.clock.now())
+    resume = ctx.answers.get("resume")
+    step = resume if resume in STEPS else "name"
+    await ctx.next_step(step, privacy_notice=consent.notice_version)
     intro = ctx.t(
         "Application to join DTPC-NMI: {count} short questions. /cancel stops at any time."
     )
-    return _ask(ctx, "name", intro.format(count=len(STEPS) - 1))
+    return _replace(_ask(ctx, step, None if resume else intro.format(count=len(STEPS) - 1)))
 
 
 async def answer_name(ctx: Context) -> Reply:
@@ -114,9 +132,11 @@ async def expect_button(ctx: Context) -> Reply:
     return _ask(ctx, ctx.conversation.step, ctx.t("Please use the buttons."))
 
 
-async def press(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press(ctx: Context, action: str, value: str = "") -> Reply | list[Reply]:
     """Buttons of the form: unit type, sub-sectors, consent, submit."""
-    action, value = [*args, "", ""][:2]
+    if action == PRIVACY and value in ("yes", "no"):
+        ctx.require_step(FORM, PRIVACY)
+        return await _privacy(ctx, value == "yes")
     if action == "type" and value in UNIT_TYPES:
         ctx.require_step(FORM, "type")
         return await _next(ctx, "sectors", unit_type=value)
@@ -165,6 +185,10 @@ async def _submit(ctx: Context) -> list[Reply]:
 
 
 async def _next(ctx: Context, step: str, **answers: object) -> Reply:
+    if step in PERSONAL and "privacy_notice" not in ctx.answers:
+        # A form begun before the notice existed: consent first, then on where it was.
+        await ctx.next_step(PRIVACY, resume=step, **answers)
+        return _ask(ctx, PRIVACY)
     await ctx.next_step(step, **answers)
     return _ask(ctx, step)
 
@@ -172,6 +196,9 @@ async def _next(ctx: Context, step: str, **answers: object) -> Reply:
 def _ask(ctx: Context, step: str, lead: str | None = None) -> Reply:
     if step == "confirm":
         return _summary(ctx)
+    if step == PRIVACY:
+        notice = ctx.t(privacy.PRIVACY_NOTICE).format(version=privacy.PRIVACY_NOTICE_VERSION)
+        return Reply("\n".join(filter(None, [lead, notice])), buttons=_buttons(ctx, step))
     number = ctx.t("Question {n} of {total}").format(n=STEPS.index(step) + 1, total=len(STEPS) - 1)
     question = ctx.t(QUESTIONS[step]).format(megabytes=ctx.settings.max_upload_bytes // 2**20)
     text = "\n".join(filter(None, [lead, f"{number}: {question}"]))
@@ -196,6 +223,11 @@ def _buttons(ctx: Context, step: str) -> tuple[tuple[Button, ...], ...]:
             for key, label in SUB_SECTORS.items()
         ]
         return (*rows, (Button(ctx.t("Done"), button_data(FORM, "done")),))
+    if step == PRIVACY:
+        return (
+            (Button(ctx.t("I agree"), button_data(FORM, PRIVACY, "yes")),),
+            (Button(ctx.t("Cancel"), button_data(FORM, PRIVACY, "no")),),
+        )
     if step == "consent":
         return (
             (Button(ctx.t("I agree"), button_data(FORM, "consent", "yes")),),
@@ -235,14 +267,26 @@ async def cancel_draft(ctx: Context) -> None:
         await applications.discard_draft(ctx.session, ctx.person)
 
 
+YES_NO = (one_of("yes", "no"),)
+BUTTONS = {
+    PRIVACY: YES_NO,
+    "type": (one_of(*UNIT_TYPES),),
+    "sector": (one_of(*SUB_SECTORS),),
+    "done": (),
+    "consent": YES_NO,
+    "submit": (),
+}
+
+
 def setup() -> Feature:
     return Feature(
         commands=[Command("join", start, N_("Apply for your unit to join the center"))],
-        buttons=[ButtonAction(FORM, press)],
+        buttons=[ButtonAction(FORM, press, args=BUTTONS)],
         forms=[
             Form(
                 FORM,
                 {
+                    PRIVACY: expect_button,
                     "name": answer_name,
                     "code": answer_code,
                     "type": expect_button,

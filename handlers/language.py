@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.errors import StaleButton
 from bot.i18n import N_, SUPPORTED
 from bot.protocol import Button, Reply
-from bot.routing import ButtonAction, Command, Feature, button_data
+from bot.routing import ButtonAction, Command, Feature, button_data, one_of
 
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
 
@@ -19,11 +18,9 @@ async def choose(ctx: Context) -> Reply:
     return Reply(ctx.t("Choose your language:"), buttons=buttons)
 
 
-async def set_language(ctx: Context, args: list[str]) -> Reply:
+async def set_language(ctx: Context, locale: str) -> Reply:
     """Stores the chosen language and confirms in it; the menu follows the new language."""
-    if len(args) != 1 or args[0] not in SUPPORTED:
-        raise StaleButton()
-    ctx.person.locale = args[0]
+    ctx.person.locale = locale
     ctx.t = ctx.translator_for(ctx.person)
     ctx.menus_to_refresh.add(ctx.person.id)
     return Reply(ctx.t("Language set to English."), edit=True)
@@ -32,5 +29,5 @@ async def set_language(ctx: Context, args: list[str]) -> Reply:
 def setup() -> Feature:
     return Feature(
         commands=[Command("language", choose, N_("Change the language"))],
-        buttons=[ButtonAction("lang", set_language)],
+        buttons=[ButtonAction("lang", set_language, args=(one_of(*SUPPORTED),))],
     )

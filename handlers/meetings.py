@@ -13,12 +13,24 @@ from zoneinfo import ZoneInfo
 from bot import minutes, validation
 from bot.charter import meetings as rules
 from bot.charter.membership import has_member_rights
+from bot.clock import local_date
 from bot.context import Context
 from bot.errors import DomainError, NotAllowed, StaleButton
 from bot.i18n import N_, Translator
 from bot.minutes import BALLOTS, CHOICES, KINDS
 from bot.protocol import Button, OutgoingFile, Reply
-from bot.routing import ButtonAction, Command, DeepLink, Feature, Form, button_data
+from bot.routing import (
+    ButtonAction,
+    Command,
+    DeepLink,
+    Feature,
+    Form,
+    Id,
+    Opt,
+    button_data,
+    one_of,
+    token,
+)
 from bot.services import meetings, notify, seats
 from bot.services.documents import fetch_button
 from bot.services.meetings import Acting, Board, Closing
@@ -106,11 +118,14 @@ def _in_group(ctx: Context) -> bool:
     return sender.chat_id != sender.user_id
 
 
-def _ids(args: list[str], count: int) -> list[int]:
-    """The button's ids, or a refusal: the data is never trusted."""
-    if len(args) != count or not all(a.isdigit() for a in args):
+async def _in_linked_group(ctx: Context) -> bool:
+    """Whether the press came from the linked group; a press in any other group is refused,
+    so that no other chat is shown the leadership's check-ins or tallies (art. 14(4))."""
+    if not _in_group(ctx):
+        return False
+    if await meetings.group_chat_id(ctx.session) != ctx.incoming.sender.chat_id:
         raise StaleButton()
-    return [int(a) for a in args]
+    return True
 
 
 # -- /newmeeting: the agenda (art. 20) -----------------------------------------------------------
@@ -119,7 +134,7 @@ def _ids(args: list[str], count: int) -> list[int]:
 async def new_meeting(ctx: Context) -> Reply:
     """Starts the form and asks for the date, with the earliest date art. 20 allows."""
     await ctx.start_form(FORM, "when", motions=[])
-    today = ctx.clock.now().astimezone(_zone(ctx)).date()
+    today = local_date(ctx.clock.now(), _zone(ctx))
     text = ctx.t(
         "When is the joint meeting? Send the local date and time as YYYY-MM-DD HH:MM. The agenda "
         "must go out 15 days ahead (art. 20): the earliest date is {earliest}. /cancel stops."
@@ -137,7 +152,8 @@ async def answer_when(ctx: Context) -> Reply:
 
 def _parse_when(text: str, zone: ZoneInfo) -> datetime:
     try:
-        return datetime.strptime(" ".join(text.split()), "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+        moment = " ".join(validation.typed(text).split())
+        return datetime.strptime(moment, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
     except ValueError as error:
         raise DomainError(
             N_("Please send the date and time as YYYY-MM-DD HH:MM, for example 2027-01-15 09:30.")
@@ -173,10 +189,13 @@ async def answer_text(ctx: Context) -> Reply:
 
 async def answer_documents(ctx: Context) -> Reply:
     """Keeps the numbers of the attached documents (leadership level) and asks for more."""
-    words = (ctx.incoming.text or "").replace(",", " ").split()
-    if not words or not all(w.isdigit() and int(w) > 0 for w in words):
+    words = validation.typed(ctx.incoming.text).replace(",", " ").split()
+    try:  # ASCII digits only: str.isdigit() passes "²", which int() refuses
+        numbers = sorted({Id(w) for w in words})
+    except ValueError:
+        numbers = []
+    if not numbers:
         raise DomainError(N_("Send document numbers separated by spaces, like 12 15."))
-    numbers = sorted({int(w) for w in words})
     await meetings.check_documents(ctx.session, numbers)
     return await _finish_motion(ctx, numbers)
 
@@ -186,17 +205,16 @@ async def expect_button(ctx: Context) -> Reply:
     return Reply(ctx.t("Please choose one of the buttons above, or /cancel."))
 
 
-async def form_press(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def form_press(ctx: Context, action: str, value: str = "") -> Reply | list[Reply]:
     """The form's buttons: kind, ballot, no documents, another motion, finish, schedule."""
-    action, value = [*args, ""][:2]
-    if action == "kind" and value in set(MotionKind):
+    if action == "kind":
         ctx.require_step(FORM, "kind")
         await ctx.next_step("ballot", draft={**ctx.answers["draft"], "kind": value})
         rows = tuple(
             (Button(ctx.t(BALLOTS[b]), button_data("mnf", "ballot", b.value)),) for b in BALLOTS
         )
         return Reply(ctx.t("Open or secret ballot?"), buttons=rows)
-    if action == "ballot" and value in set(BallotKind):
+    if action == "ballot":
         ctx.require_step(FORM, "ballot")
         await ctx.next_step("docs", draft={**ctx.answers["draft"], "ballot": value})
         none = Button(ctx.t("No documents"), button_data("mnf", "nodocs"))
@@ -321,7 +339,11 @@ def _heading(t: Translator, meeting: Meeting) -> str:
 
 async def list_meetings(ctx: Context) -> Reply:
     """Lists the current meetings and the latest ended ones, each with a button to open it."""
-    if not ctx.roles & {Role.SECRETARIAT, Role.LEADERSHIP} and not await _member_contact(ctx):
+    if (
+        Role.SECRETARIAT not in ctx.roles
+        and not await meetings.seat_in_standing(ctx.session, ctx.person, ctx.roles)
+        and not await _member_contact(ctx)
+    ):
         raise DomainError(meetings.NO_SEAT)
     found = await stored.current_meetings(ctx.session)
     if not found:
@@ -338,11 +360,10 @@ async def list_meetings(ctx: Context) -> Reply:
     return Reply("\n".join(lines), buttons=rows)
 
 
-async def open_card(ctx: Context, args: list[str]) -> Reply:
+async def open_card(ctx: Context, meeting_id: int, refresh: str | None = None) -> Reply:
     """Shows the meeting as this person may see it: to manage, to act for a seat, or its agenda."""
-    (meeting_id,) = _ids(args[:1], 1)
     board = await meetings.board(ctx.session, meeting_id)
-    return await _card(ctx, board, edit=args[1:] == ["r"])
+    return await _card(ctx, board, edit=refresh == "r")
 
 
 async def _card(ctx: Context, board: Board, edit: bool = False) -> Reply:
@@ -533,12 +554,9 @@ def _vote_row(t: Translator, motion: Motion) -> tuple[Button, ...]:
 # -- the secretariat runs the meeting ------------------------------------------------------------
 
 
-async def manage(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def manage(ctx: Context, action: str, *ids: int) -> Reply | list[Reply]:
     """The secretariat's buttons on a meeting's card; every id is re-loaded and re-checked."""
-    action, arity = ACTIONS.get(args[0], (None, 0)) if args else (None, 0)
-    if action is None:
-        raise StaleButton()
-    return await action(ctx, *_ids(args[1:], arity))
+    return await ACTIONS[action][0](ctx, *ids)
 
 
 async def _start(ctx: Context, meeting_id: int) -> list[Reply]:
@@ -587,7 +605,9 @@ async def _check_in_list(ctx: Context, meeting_id: int, edit: bool = False) -> R
 
 async def _check_in_seat(ctx: Context, meeting_id: int, seat_id: int) -> Reply:
     """Checks the seat in on its holder's behalf; the list updates in place."""
-    await meetings.check_in_seat(ctx.session, meeting_id, seat_id, ctx.person.id, ctx.clock.now())
+    await meetings.check_in_seat(
+        ctx.session, meeting_id, seat_id, ctx.person.id, ctx.clock.now(), _zone(ctx)
+    )
     return await _check_in_list(ctx, meeting_id, edit=True)
 
 
@@ -714,17 +734,24 @@ ACTIONS: dict[str, tuple[Callable[..., Awaitable[Reply | list[Reply]]], int]] = 
     "end": (_end, 1),
     "appr": (_approve, 1),
 }  # action code -> handler and the number of ids it takes
+MANAGE_ARGS = {code: (Id,) * arity for code, (_, arity) in ACTIONS.items()}
+FORM_ARGS = dict.fromkeys(("nodocs", "more", "done", "ok"), ()) | {
+    "kind": (one_of(*MotionKind),),
+    "ballot": (one_of(*BallotKind),),
+}
 
 
 # -- seat holders and representatives ------------------------------------------------------------
 
 
-async def check_in(ctx: Context, args: list[str]) -> list[Reply]:
+async def check_in(ctx: Context, meeting_id: int) -> list[Reply]:
     """Checks the presser in for the seat they act for; shows the quorum and any open ballot."""
-    (meeting_id,) = _ids(args, 1)
-    acting, _new = await meetings.check_in(ctx.session, meeting_id, ctx.person, ctx.clock.now())
+    in_group = await _in_linked_group(ctx)
+    acting, _new = await meetings.check_in(
+        ctx.session, meeting_id, ctx.person, ctx.clock.now(), _zone(ctx)
+    )
     board = await meetings.board(ctx.session, meeting_id)
-    if _in_group(ctx):
+    if in_group:
         done = notify.note(CHECKED_IN, unit=acting.unit.name)
         return [await _group_check_in(ctx, board), *_note(ctx, [ctx.person], done)]
     done = ctx.t(CHECKED_IN).format(unit=acting.unit.name)
@@ -753,14 +780,19 @@ async def _group_check_in(ctx: Context, board: Board) -> Reply:
     )
 
 
-async def vote(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def vote(ctx: Context, motion_id: int, choice: Choice) -> Reply | list[Reply]:
     """Records the presser's vote for their seat; in the group the tally updates in place."""
-    if len(args) != 2 or not args[0].isdigit() or args[1] not in set(Choice):
-        raise StaleButton()
+    in_group = await _in_linked_group(ctx)
     cast = await meetings.cast_vote(
-        ctx.session, int(args[0]), ctx.person, Choice(args[1]), ctx.clock.now(), _in_group(ctx)
+        ctx.session,
+        motion_id,
+        ctx.person,
+        choice,
+        ctx.clock.now(),
+        _zone(ctx),
+        in_group,
     )
-    if _in_group(ctx):
+    if in_group:
         confirm = partial(_vote_text, cast=cast)
         return [await _group_tally(ctx, cast.motion), *_tell(ctx, [ctx.person], confirm)]
     changeable = cast.motion.ballot is BallotKind.OPEN and rules.VOTES_CHANGEABLE
@@ -796,9 +828,8 @@ async def _group_tally(ctx: Context, motion: Motion) -> Reply:
     return Reply(text, buttons=(_vote_row(t, motion),), edit=True, protect=True)
 
 
-async def ask_leave(ctx: Context, args: list[str]) -> Reply:
+async def ask_leave(ctx: Context, meeting_id: int) -> Reply:
     """Checks that leave can still be asked, then asks for the reason."""
-    (meeting_id,) = _ids(args, 1)
     await meetings.seat_before_start(ctx.session, meeting_id, ctx.person, ctx.clock.now())
     await ctx.start_form(LEAVE_FORM, "reason", meeting=meeting_id)
     return Reply(ctx.t("Send the reason for your absence; the secretariat will read it."))
@@ -824,13 +855,10 @@ async def answer_leave(ctx: Context) -> list[Reply]:
     return [Reply(done.format(id=meeting_id)), *_note(ctx, staff, tell)]
 
 
-async def representative(ctx: Context, args: list[str]) -> list[Reply]:
+async def representative(ctx: Context, action: str, meeting_id: int) -> list[Reply]:
     """Gives the seat holder a one-time link for their representative, or withdraws them."""
-    if len(args) != 2 or args[0] not in ("new", "drop"):
-        raise StaleButton()
-    (meeting_id,) = _ids(args[1:], 1)
     now = ctx.clock.now()
-    if args[0] == "new":
+    if action == "new":
         _acting, token = await meetings.invite_representative(
             ctx.session, meeting_id, ctx.person, now
         )
@@ -839,7 +867,7 @@ async def representative(ctx: Context, args: list[str]) -> list[Reply]:
             "Send this one-time link to the person who will represent you at meeting {id}; "
             "it works until the meeting begins: {link}"
         )
-        return [Reply(text.format(id=meeting_id, link=link))]
+        return [Reply(text.format(id=meeting_id, link=link), durable=True)]
     acting, former = await meetings.withdraw_representative(
         ctx.session, meeting_id, ctx.person, now
     )
@@ -850,12 +878,10 @@ async def representative(ctx: Context, args: list[str]) -> list[Reply]:
     return [done, *_note(ctx, [former] if former else [], gone)]
 
 
-async def accept_representation(ctx: Context, parts: list[str]) -> list[Reply]:
+async def accept_representation(ctx: Context, link_token: str) -> list[Reply]:
     """Binds the person who opened the link as the representative; the holder is told."""
-    if len(parts) != 1:
-        raise DomainError(meetings.INVALID_LINK)
     meeting, acting = await meetings.accept_representative(
-        ctx.session, parts[0], ctx.person, ctx.clock.now()
+        ctx.session, link_token, ctx.person, ctx.clock.now()
     )
     name = ctx.person.display_name or str(ctx.person.telegram_id)
     told = notify.note(N_("{name} will represent you at meeting {id}."), name=name, id=meeting.id)
@@ -866,9 +892,8 @@ async def accept_representation(ctx: Context, parts: list[str]) -> list[Reply]:
     return [Reply(text, protect=True), *_note(ctx, [acting.holder], told)]
 
 
-async def send_minutes(ctx: Context, args: list[str]) -> Reply:
+async def send_minutes(ctx: Context, meeting_id: int) -> Reply:
     """Sends the minutes as a DOCX document, to the leadership and the secretariat only."""
-    (meeting_id,) = _ids(args, 1)
     if not ctx.roles & MINUTES_READERS:
         raise NotAllowed(meetings.NO_SEAT)
     record = await meetings.minutes_record(ctx.session, meeting_id)
@@ -877,7 +902,7 @@ async def send_minutes(ctx: Context, args: list[str]) -> Reply:
     name = f"minutes-meeting-{meeting_id}.docx"
     file = OutgoingFile(name=name, content=minutes.to_docx(record, ctx.t))
     caption = ctx.t("Minutes of meeting {id} (confidential, art. 14(4)).").format(id=meeting_id)
-    return Reply(caption, file=file, protect=True)
+    return Reply(caption, file=file, protect=True, durable=True)
 
 
 # -- the leadership's group chat -----------------------------------------------------------------
@@ -930,7 +955,11 @@ def setup() -> Feature:
             Command("meetings", list_meetings, N_("Joint directors' meetings"), roles=VIEWERS),
             Command("newmeeting", new_meeting, N_("Schedule a joint meeting"), roles=SECRETARIAT),
             Command(
-                "linkgroup", link_group, N_("Link the leadership's group chat"), roles=SECRETARIAT
+                "linkgroup",
+                link_group,
+                N_("Link the leadership's group chat"),
+                roles=SECRETARIAT,
+                in_group=True,  # sent in the group it links
             ),
             Command(
                 "unlinkgroup",
@@ -940,14 +969,17 @@ def setup() -> Feature:
             ),
         ],
         buttons=[
-            ButtonAction("mnf", form_press, roles=SECRETARIAT),
-            ButtonAction("ms", manage, roles=SECRETARIAT),
-            ButtonAction("mc", open_card),
-            ButtonAction("mci", check_in),
-            ButtonAction("mv", vote),
-            ButtonAction("mlv", ask_leave, roles=LEADERSHIP),
-            ButtonAction("mrp", representative, roles=LEADERSHIP),
-            ButtonAction("mmin", send_minutes),
+            ButtonAction("mnf", form_press, roles=SECRETARIAT, args=FORM_ARGS),
+            ButtonAction("ms", manage, roles=SECRETARIAT, args=MANAGE_ARGS),
+            ButtonAction("mc", open_card, args=(Id, Opt(one_of("r")))),  # "r": refresh in place
+            # Posted in the linked group; the presser's own confirmation goes to them alone.
+            ButtonAction("mci", check_in, in_group=True, args=(Id,)),
+            ButtonAction("mv", vote, in_group=True, args=(Id, Choice)),
+            ButtonAction("mlv", ask_leave, roles=LEADERSHIP, args=(Id,)),
+            ButtonAction(
+                "mrp", representative, roles=LEADERSHIP, args=dict.fromkeys(("new", "drop"), (Id,))
+            ),
+            ButtonAction("mmin", send_minutes, args=(Id,)),
         ],
         forms=[
             Form(
@@ -967,5 +999,11 @@ def setup() -> Feature:
             ),
             Form(LEAVE_FORM, {"reason": answer_leave}, roles=LEADERSHIP),
         ],
-        deep_links=[DeepLink(meetings.REPRESENTATIVE_PREFIX, accept_representation)],
+        deep_links=[
+            DeepLink(
+                meetings.REPRESENTATIVE_PREFIX,
+                accept_representation,
+                args=(token("[0-9a-f]{32}", "0" * 32),),
+            )
+        ],
     )

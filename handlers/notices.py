@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.charter.notices import Audience, AudienceKind
 from bot.context import Context
@@ -19,9 +20,20 @@ from bot.errors import DomainError, StaleButton
 from bot.i18n import N_
 from bot.labels import SUB_SECTORS
 from bot.protocol import Button, OutgoingFile, Reply
-from bot.routing import ButtonAction, Command, Feature, Form, button_data
+from bot.routing import (
+    ButtonAction,
+    Command,
+    Feature,
+    Form,
+    Id,
+    Opt,
+    between,
+    button_data,
+    one_of,
+)
 from bot.services import documents, roster
 from bot.services import notices as service
+from bot.validation import typed
 from storage import notices as stored
 from storage.models import Role
 
@@ -77,12 +89,10 @@ def _resume(ctx: Context) -> Reply:
     return Reply(text, buttons=rows)
 
 
-async def start_fund_report(ctx: Context, args: list[str]) -> Reply:
+async def start_fund_report(ctx: Context, year: int) -> Reply:
     """Art. 33: the reminder's button — the report to all members as a members' document."""
-    if len(args) != 1 or not args[0].isdigit():
-        raise StaleButton()
     await _drop(ctx)
-    await ctx.start_form(FORM, "file", fund=int(args[0]), audience=AudienceKind.MEMBERS.value)
+    await ctx.start_form(FORM, "file", fund=year, audience=AudienceKind.MEMBERS.value)
     return _ask(ctx, "file")
 
 
@@ -183,7 +193,8 @@ def _moment(ctx: Context) -> datetime:
 
 def _parse_moment(ctx: Context, text: str) -> datetime:
     try:
-        return datetime.strptime(" ".join(text.split()), MOMENT).replace(tzinfo=ctx.t.zone)
+        moment = " ".join(typed(text).split())
+        return datetime.strptime(moment, MOMENT).replace(tzinfo=ctx.t.zone)
     except ValueError:
         raise DomainError(BAD_TIME) from None
 
@@ -415,9 +426,8 @@ async def _drop(ctx: Context) -> None:
     await documents.discard_upload(ctx.session, ctx.person.id)
 
 
-async def press_form(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press_form(ctx: Context, action: str, value: str = "") -> Reply | list[Reply]:
     """The form's buttons, each valid only at its own step."""
-    action, value = [*args, "", ""][:2]
     if action in ("resume", "restart"):
         ctx.require_step(FORM, *STEPS, "preview")
         if action == "restart":
@@ -444,8 +454,6 @@ async def _b_nolinks(ctx: Context, _: str) -> Reply | list[Reply]:
 
 async def _b_audience(ctx: Context, value: str) -> Reply | list[Reply]:
     ctx.require_step(FORM, "audience")
-    if value not in set(AudienceKind):
-        raise StaleButton()
     return await _advance(ctx, "audience", audience=value, value="", unit_ids=[])
 
 
@@ -505,6 +513,23 @@ async def _b_cancel(ctx: Context, _: str) -> Reply:
     return Reply(ctx.t("Cancelled. Nothing was sent."))
 
 
+MANAGE = ("show", "rep", "xlsx", "csv", "cancel", "del", "del2")
+YEAR = between(2000, 9999)  # art. 33: the fund's year
+FORM_BUTTONS = {
+    "resume": (),
+    "restart": (),
+    "nofile": (),
+    "nolinks": (),
+    "aud": (AudienceKind,),
+    "sub": (one_of(*SUB_SECTORS),),
+    "ack": (one_of("0", "1"),),
+    "nodeadline": (),
+    "remind": (one_of("day", "none"),),
+    "now": (),
+    "confirm": (),
+    "change": (Opt(one_of(*(section for section, _ in CHANGES)), ""),),
+    "cancel": (),
+}
 BUTTONS = {
     "nofile": _b_nofile,
     "nolinks": _b_nolinks,
@@ -535,11 +560,8 @@ def _manage_rows(ctx: Context, notice_id: int) -> Rows:
     )
 
 
-async def manage(ctx: Context, args: list[str]) -> Reply:
+async def manage(ctx: Context, action: str, notice_id: int) -> Reply:
     """The secretariat's buttons on a notice: report, exports, cancel, take copies back."""
-    if len(args) != 2 or not args[1].isdigit():
-        raise StaleButton()
-    action, notice_id = args[0], int(args[1])
     notice = await stored.get(ctx.session, notice_id)
     if notice is None or notice.status is service.NoticeStatus.DRAFT:
         raise StaleButton()
@@ -613,19 +635,20 @@ async def _export(ctx: Context, notice: Any, kind: str) -> Reply:
     name = f"notice-{notice.id}-report.{kind}"
     caption = ctx.t("The delivery and acknowledgement report of “{title}”.")
     return Reply(
-        caption.format(title=notice.title), file=OutgoingFile(name, content), protect=True
+        caption.format(title=notice.title),
+        file=OutgoingFile(name, content),
+        protect=True,
+        durable=True,
     )
 
 
 # -- recipients ----------------------------------------------------------------------------
 
 
-async def acknowledge(ctx: Context, args: list[str]) -> Reply:
+async def acknowledge(ctx: Context, notice_id: int) -> Reply:
     """Records the acknowledgement (已阅) of the notice the button sits on."""
-    if len(args) != 1 or not args[0].isdigit():
-        raise StaleButton()
     notice, first = await service.acknowledge(
-        ctx.session, int(args[0]), ctx.person, ctx.clock.now()
+        ctx.session, notice_id, ctx.person, ctx.clock.now(), ZoneInfo(ctx.settings.timezone)
     )
     if not first:
         return Reply(ctx.t("You had already acknowledged “{title}”.").format(title=notice.title))
@@ -636,11 +659,9 @@ async def acknowledge(ctx: Context, args: list[str]) -> Reply:
     )
 
 
-async def open_notice(ctx: Context, args: list[str]) -> Reply:
+async def open_notice(ctx: Context, notice_id: int) -> Reply:
     """Shows a notice again (from /notices or a reminder), if it is meant for the person."""
-    if len(args) != 1 or not args[0].isdigit():
-        raise StaleButton()
-    return await service.open_notice(ctx.session, int(args[0]), ctx.person, ctx.t, ctx.clock.now())
+    return await service.open_notice(ctx.session, notice_id, ctx.person, ctx.t, ctx.clock.now())
 
 
 async def show_notices(ctx: Context) -> Reply:
@@ -686,11 +707,11 @@ def setup() -> Feature:
             Command("notices", show_notices, N_("Recent notices")),
         ],
         buttons=[
-            ButtonAction("nb", press_form, roles=SECRETARIAT),
-            ButtonAction("nm", manage, roles=SECRETARIAT),
-            ButtonAction("nfund", start_fund_report, roles=SECRETARIAT),
-            ButtonAction(service.ACK, acknowledge),
-            ButtonAction(service.OPEN, open_notice),
+            ButtonAction("nb", press_form, roles=SECRETARIAT, args=FORM_BUTTONS),
+            ButtonAction("nm", manage, roles=SECRETARIAT, args=dict.fromkeys(MANAGE, (Id,))),
+            ButtonAction("nfund", start_fund_report, roles=SECRETARIAT, args=(YEAR,)),
+            ButtonAction(service.ACK, acknowledge, args=(Id,)),
+            ButtonAction(service.OPEN, open_notice, args=(Id,)),
         ],
         forms=[Form(FORM, steps, roles=SECRETARIAT, on_cancel=_on_cancel)],
     )

@@ -9,7 +9,19 @@ from bot.context import Context
 from bot.errors import StaleButton
 from bot.i18n import N_
 from bot.protocol import Button, OutgoingFile, Reply
-from bot.routing import ButtonAction, Command, DeepLink, Feature, Form, button_data
+from bot.routing import (
+    LINK_TOKEN,
+    ButtonAction,
+    Command,
+    DeepLink,
+    Feature,
+    Form,
+    Id,
+    Index,
+    Rest,
+    button_data,
+    one_of,
+)
 from bot.services import imports, invitations, notify, roster_template
 from bot.services.roster import to_csv, to_xlsx
 from bot.services.roster_rows import row_from_data, row_to_data
@@ -69,7 +81,8 @@ async def receive_file(ctx: Context) -> Reply | list[Reply]:
     if file is None or file.fetch is None:
         return Reply(ctx.t("Please send the roster as a file (XLSX or CSV)."))
     content = await read_within(file, ctx.settings.max_upload_bytes)
-    plan = await imports.plan_file(ctx.session, file.name, content)
+    limits = imports.limits(ctx.settings)
+    plan = await imports.plan_file(ctx.session, file.name, content, limits)
     rows = [row_to_data(row) for row in plan.accepted]
     await ctx.next_step("confirm", file=file.name, rows=rows)
     return _preview(ctx, plan)
@@ -101,15 +114,13 @@ def _preview(ctx: Context, plan: imports.Plan) -> Reply:
     return Reply("\n".join(lines), buttons=buttons, file=attached)
 
 
-async def press_import(ctx: Context, args: list[str]) -> Reply | list[Reply]:
-    if args[:1] == ["tpl"] and args[1:] in (["xlsx"], ["csv"]):
-        name = roster_template.XLSX_NAME if args[1] == "xlsx" else roster_template.CSV_NAME
+async def press_import(ctx: Context, action: str, kind: str = "") -> Reply | list[Reply]:
+    if action == "tpl":
+        name = roster_template.XLSX_NAME if kind == "xlsx" else roster_template.CSV_NAME
         text = ctx.t("Fill in the template and send it back here.")
         return Reply(text, file=OutgoingFile(name, roster_template.shipped(name)))
-    if args == ["go"]:
-        ctx.require_step(FORM, "confirm")
-        return await _apply(ctx)
-    raise StaleButton()
+    ctx.require_step(FORM, "confirm")  # "go"
+    return await _apply(ctx)
 
 
 async def _apply(ctx: Context) -> Reply:
@@ -168,26 +179,21 @@ async def list_invites(ctx: Context) -> Reply:
     return Reply("\n".join(lines), buttons=tuple(rows))
 
 
-async def press_invite(ctx: Context, args: list[str]) -> Reply:
+async def press_invite(ctx: Context, action: str, invitation_id: int = 0) -> Reply:
     """Card, link to pass on, withdraw, new link; each re-loads the invitation."""
-    action, ids = (args[0], args[1:]) if args else ("", [])
     if action in ("xlsx", "csv"):
         return await _export(ctx, action)
-    if not ids or not ids[0].isdigit():
-        raise StaleButton()
-    invitation_id, now, actor = int(ids[0]), ctx.clock.now(), ctx.person.id
+    now, actor = ctx.clock.now(), ctx.person.id
     if action == "send":
         invitation = await invitations.mark_sent(ctx.session, invitation_id, actor, now)
         text = ctx.t("Forward this personal link to {name}; it works once.").format(
             name=invitation.name or "—"
         )
-        return Reply(f"{text}\n{_link(ctx, invitation)}")
+        return Reply(f"{text}\n{_link(ctx, invitation)}", durable=True)
     if action == "rev":
         await invitations.revoke(ctx.session, invitation_id, actor, now)
     elif action == "new":
         await invitations.regenerate(ctx.session, invitation_id, actor, now, _valid_for(ctx))
-    elif action != "card":
-        raise StaleButton()
     return await _card(ctx, invitation_id)
 
 
@@ -244,7 +250,8 @@ async def _export(ctx: Context, kind: str) -> Reply:
     header = [ctx.t(label) for label in EXPORT_COLUMNS]
     content = to_xlsx(header, table) if kind == "xlsx" else to_csv(header, table)
     text = ctx.t("{count} waiting invitation links.").format(count=len(table))
-    return Reply(text, file=OutgoingFile(f"invitations.{kind}", content), protect=True)
+    file = OutgoingFile(f"invitations.{kind}", content)
+    return Reply(text, file=file, protect=True, durable=True)
 
 
 def _title(ctx: Context, invitation: Invitation, unit: Unit | None) -> str:
@@ -269,11 +276,11 @@ def _valid_for(ctx: Context) -> timedelta:
 # -- the link -----------------------------------------------------------------------------------
 
 
-async def open_link(ctx: Context, args: list[str]) -> list[Reply]:
+async def open_link(ctx: Context, link_token: str) -> list[Reply]:
     """Binds this Telegram account to the invited person, with their roles and menu."""
     found = await invitations.accept(
         ctx.session,
-        "_".join(args),
+        link_token,
         ctx.person,
         ctx.clock.now(),
         ZoneInfo(ctx.settings.timezone),
@@ -315,9 +322,8 @@ WELCOME = {
 }
 
 
-async def ask_again(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def ask_again(ctx: Context, invitation_id: int) -> Reply | list[Reply]:
     """Passes a request for a new link to the secretariat, naming the person who asks."""
-    invitation_id = int(args[0]) if args and args[0].isdigit() else 0
     invitation = await stored.get(ctx.session, invitation_id) if invitation_id else None
     if invitation is not None and stored.state(invitation, ctx.clock.now()) == "pending":
         raise StaleButton()
@@ -332,8 +338,14 @@ async def ask_again(ctx: Context, args: list[str]) -> Reply | list[Reply]:
         name=invitation.name if invitation else "?",
     )
     staff = await notify.secretariat(ctx.session)
+    asker, now = ctx.incoming.sender.user_id, ctx.clock.now()
+    if not await notify.may_notify(ctx.session, "ivask", asker, now):
+        staff = []  # asked again within the hour: counted for the secretariat's digest
     done = Reply(ctx.t("Your request was sent to the secretariat."), edit=True)
     return [done, *notify.to_people(ctx.catalogs, staff, news)]
+
+
+INVITE_BUTTONS = {"xlsx": (), "csv": ()} | dict.fromkeys(("card", "send", "rev", "new"), (Id,))
 
 
 def setup() -> Feature:
@@ -345,10 +357,12 @@ def setup() -> Feature:
             Command("invites", list_invites, N_("Invitation links"), SECRETARIAT),
         ],
         buttons=[
-            ButtonAction("im", press_import, SECRETARIAT),
-            ButtonAction("iv", press_invite, SECRETARIAT),
-            ButtonAction("ivask", ask_again),
+            ButtonAction(
+                "im", press_import, SECRETARIAT, args={"tpl": (one_of("xlsx", "csv"),), "go": ()}
+            ),
+            ButtonAction("iv", press_invite, SECRETARIAT, args=INVITE_BUTTONS),
+            ButtonAction("ivask", ask_again, args=(Index,)),  # 0: the link named none
         ],
         forms=[Form(FORM, {"file": receive_file, "confirm": expect_file}, SECRETARIAT)],
-        deep_links=[DeepLink(invitations.PREFIX, open_link)],
+        deep_links=[DeepLink(invitations.PREFIX, open_link, args=(Rest(LINK_TOKEN),))],
     )

@@ -7,7 +7,17 @@ from bot.context import Context
 from bot.errors import StaleButton
 from bot.i18n import N_
 from bot.protocol import Button, Reply
-from bot.routing import ButtonAction, Command, DeepLink, Feature, Form, button_data
+from bot.routing import (
+    LINK_TOKEN,
+    ButtonAction,
+    Command,
+    DeepLink,
+    Feature,
+    Form,
+    Rest,
+    button_data,
+    one_of,
+)
 from bot.services import contacts, notify, privacy
 from handlers.unit_card import unit_card
 from storage import audit, units
@@ -30,19 +40,19 @@ async def show(ctx: Context) -> Reply:
     return Reply("\n".join(card), buttons=tuple(rows))
 
 
-async def press(ctx: Context, args: list[str]) -> Reply:
+async def press(ctx: Context, action: str) -> Reply:
     found = await units.of_person(ctx.session, ctx.person.id)
-    if found is None or not args:
+    if found is None:
         raise StaleButton()
     unit, contact = found
-    if args[0] == "fix":
+    if action == "fix":
         await ctx.start_form("correction", "text", unit=unit.id)
         return Reply(ctx.t("What should be corrected? Send it in one message."))
-    if args[0] == "invite" and contact.is_main:
+    if action == "invite" and contact.is_main:
         invite = await contacts.create_invite(ctx.session, unit.id, ctx.person.id, ctx.clock.now())
         link = contacts.invite_link(ctx.settings.bot_username, invite.token)
         text = ctx.t("Send this one-time link to your backup contact (valid 14 days): {link}")
-        return Reply(text.format(link=link))
+        return Reply(text.format(link=link), durable=True)
     raise StaleButton()
 
 
@@ -66,10 +76,10 @@ async def answer_correction(ctx: Context) -> list[Reply]:
     return [Reply(ctx.t("Sent to the secretariat.")), *notify.to_people(ctx.catalogs, staff, news)]
 
 
-async def accept_invite(ctx: Context, args: list[str]) -> list[Reply]:
+async def accept_invite(ctx: Context, link_token: str) -> list[Reply]:
     """Opening an invitation link binds this account as a contact of the unit."""
     unit, contact = await contacts.accept_invite(
-        ctx.session, "_".join(args), ctx.person, ctx.clock.now()
+        ctx.session, link_token, ctx.person, ctx.clock.now()
     )
     ctx.menus_to_refresh.add(ctx.person.id)
     role = ctx.t("main contact") if contact.is_main else ctx.t("backup contact")
@@ -87,7 +97,7 @@ async def accept_invite(ctx: Context, args: list[str]) -> list[Reply]:
 def setup() -> Feature:
     return Feature(
         commands=[Command("profile", show, N_("Your unit's profile"), roles=CONTACTS)],
-        buttons=[ButtonAction("pf", press, roles=CONTACTS)],
+        buttons=[ButtonAction("pf", press, roles=CONTACTS, args=(one_of("fix", "invite"),))],
         forms=[Form("correction", {"text": answer_correction}, roles=CONTACTS)],
-        deep_links=[DeepLink(contacts.INVITE_PREFIX, accept_invite)],
+        deep_links=[DeepLink(contacts.INVITE_PREFIX, accept_invite, args=(Rest(LINK_TOKEN),))],
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot import validation
 from bot.context import Context
-from bot.errors import DomainError, StaleButton
+from bot.errors import DomainError
 from bot.i18n import N_
 from bot.protocol import Reply
-from bot.routing import ButtonAction, Command, Feature, Form, button_data
+from bot.routing import ButtonAction, Command, Feature, Form, Id, button_data
 from bot.services import contacts, notify, projects
 from storage.models import Person, Role
 
@@ -49,7 +51,12 @@ async def answer_start(ctx: Context) -> list[Reply]:
     answers = {**ctx.answers, "starts_on": day.isoformat()}
     await ctx.end_form()
     project = await projects.file_project(
-        ctx.session, found[0].id, ctx.person.id, answers, ctx.clock.now()
+        ctx.session,
+        found[0].id,
+        ctx.person.id,
+        answers,
+        ctx.clock.now(),
+        ZoneInfo(ctx.settings.timezone),
     )
     news = notify.note(
         N_("{unit} files a project: {title} for {client}, from {day}. {scope}"),
@@ -65,11 +72,9 @@ async def answer_start(ctx: Context) -> list[Reply]:
     return [filed, *notify.to_people(ctx.catalogs, staff, news)]
 
 
-async def acknowledge(ctx: Context, args: list[str]) -> list[Reply]:
+async def acknowledge(ctx: Context, project_id: int) -> list[Reply]:
     """The secretariat acknowledges the filing; the contact who filed it is told."""
-    if not args or not args[0].isdigit():
-        raise StaleButton()
-    project = await projects.acknowledge(ctx.session, int(args[0]), ctx.person.id, ctx.clock.now())
+    project = await projects.acknowledge(ctx.session, project_id, ctx.person.id, ctx.clock.now())
     filer = await ctx.session.get(Person, project.filed_by)
     news = notify.note(
         N_("The secretariat has acknowledged your project “{title}”."), title=project.title
@@ -83,7 +88,7 @@ def setup() -> Feature:
         commands=[
             Command("project", start, N_("File a project with the secretariat"), roles=CONTACTS)
         ],
-        buttons=[ButtonAction("pj", acknowledge, roles=SECRETARIAT)],
+        buttons=[ButtonAction("pj", acknowledge, roles=SECRETARIAT, args=(Id,))],
         forms=[
             Form(
                 FORM,

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot import validation
 from bot.charter.privacy import Viewer, contact_details
 from bot.context import Context
 from bot.i18n import N_
 from bot.labels import field, unit_lines
 from bot.protocol import Button, OutgoingFile, Reply
-from bot.routing import ButtonAction, Command, Feature, Form, button_data
+from bot.routing import ButtonAction, Command, Feature, Form, Id, button_data
 from bot.services import applications, notify
 from storage import applications as stored
 from storage.models import Application, Person, Role
@@ -21,9 +23,8 @@ async def show_queue(ctx: Context) -> Reply | list[Reply]:
     return await _card_after(ctx, 0)
 
 
-async def press(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press(ctx: Context, action: str, application_id: int) -> Reply | list[Reply]:
     """Approve, reject, ask, or skip to the next application; the application is re-loaded."""
-    action, application_id = args[0], int(args[1])
     if action == "next":
         return await _card_after(ctx, application_id)
     await applications.open_application(ctx.session, application_id)
@@ -70,10 +71,10 @@ async def answer_question(ctx: Context) -> list[Reply]:
     return [Reply(sent), *await _to_applicant(ctx, application, tell)]
 
 
-async def start_answer(ctx: Context, args: list[str]) -> Reply:
+async def start_answer(ctx: Context, application_id: int) -> Reply:
     """The applicant starts answering the secretariat's question."""
     application = await applications.open_application(
-        ctx.session, int(args[0]), stored.ApplicationStatus.INFO_REQUESTED
+        ctx.session, application_id, stored.ApplicationStatus.INFO_REQUESTED
     )
     if application.applicant_id != ctx.person.id:
         return Reply(ctx.t("This application has already been dealt with."))
@@ -98,7 +99,11 @@ async def answer_applicant(ctx: Context) -> list[Reply]:
 
 async def _approve(ctx: Context, application_id: int) -> list[Reply]:
     approval = await applications.approve(
-        ctx.session, application_id, ctx.person.id, ctx.clock.now()
+        ctx.session,
+        application_id,
+        ctx.person.id,
+        ctx.clock.now(),
+        ZoneInfo(ctx.settings.timezone),
     )
     ctx.menus_to_refresh.add(approval.applicant.id)
     welcome = notify.note(
@@ -131,7 +136,8 @@ async def _card_after(ctx: Context, after_id: int) -> Reply | list[Reply]:
     count = ctx.t.nt(
         "{count} application is waiting.", "{count} applications are waiting.", len(queue)
     )
-    return [Reply(count.format(count=len(queue))), _card(ctx, application)]
+    form = await stored.sealed_form(ctx.session, application.id)  # only the one shown
+    return [Reply(count.format(count=len(queue))), _card(ctx, application, form)]
 
 
 def _contact(ctx: Context, name: str, phone: str, email: str, applicant_id: int) -> str:
@@ -141,7 +147,7 @@ def _contact(ctx: Context, name: str, phone: str, email: str, applicant_id: int)
     return ", ".join(part for part in (name, details) if part)
 
 
-def _card(ctx: Context, a: Application) -> Reply:
+def _card(ctx: Context, a: Application, form: bytes) -> Reply:
     t = ctx.t
     lines = [
         t("Application {id}, submitted {when}").format(id=a.id, when=t.datetime(a.submitted_at)),
@@ -155,7 +161,7 @@ def _card(ctx: Context, a: Application) -> Reply:
         (Button(ctx.t("Ask for more information…"), button_data("rv", "ask", a.id)),),
         (Button(ctx.t("Next application"), button_data("rv", "next", a.id)),),
     )
-    file = OutgoingFile(name=a.form_name, content=a.form_content)
+    file = OutgoingFile(name=a.form_name, content=form)
     return Reply("\n".join(lines), buttons=buttons, file=file, protect=True)
 
 
@@ -165,8 +171,13 @@ def setup() -> Feature:
             Command("review", show_queue, N_("Review applications to join"), roles=SECRETARIAT)
         ],
         buttons=[
-            ButtonAction("rv", press, roles=SECRETARIAT),
-            ButtonAction("rvans", start_answer),
+            ButtonAction(
+                "rv",
+                press,
+                roles=SECRETARIAT,
+                args=dict.fromkeys(("ok", "no", "ask", "next"), (Id,)),
+            ),
+            ButtonAction("rvans", start_answer, args=(Id,)),
         ],
         forms=[
             Form("review", {"no": answer_reason, "ask": answer_question}, roles=SECRETARIAT),

@@ -6,7 +6,7 @@ from bot.context import Context
 from bot.errors import StaleButton
 from bot.i18n import N_
 from bot.protocol import Button, Reply
-from bot.routing import ButtonAction, Command, Feature, Form, button_data
+from bot.routing import ButtonAction, Command, Feature, Form, button_data, one_of
 from bot.services import roles
 from storage.models import Person, Role
 
@@ -46,14 +46,14 @@ async def expect_button(ctx: Context) -> Reply:
     return Reply(ctx.t("Please choose one of the buttons above, or /cancel."))
 
 
-async def choose_role(ctx: Context, args: list[str]) -> Reply:
+async def choose_role(ctx: Context, role: str) -> Reply:
     """Grants the pressed role, if the grant form is still at that step."""
     conversation = ctx.conversation
     if conversation is None or (conversation.form, conversation.step) != ("grant", "role"):
         raise StaleButton()
     telegram_id = int(conversation.data["telegram_id"])
     await ctx.end_form()
-    return await _grant(ctx, telegram_id, roles.parse_role(args[0] if args else ""))
+    return await _grant(ctx, telegram_id, Role(role))
 
 
 async def revoke(ctx: Context) -> Reply:
@@ -105,6 +105,8 @@ def setup() -> Feature:
             Command("grant", grant, N_("Give a person a role"), roles=SECRETARIAT),
             Command("revoke", revoke, N_("Take a role away"), roles=SECRETARIAT),
         ],
-        buttons=[ButtonAction("grant", choose_role, roles=SECRETARIAT)],
+        buttons=[
+            ButtonAction("grant", choose_role, SECRETARIAT, args=(one_of(*roles.GRANTABLE),))
+        ],
         forms=[Form("grant", {"person": ask_role, "role": expect_button}, roles=SECRETARIAT)],
     )

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.charter.membership import DEPARTED
+from bot.clock import local_date
 from bot.context import Context
 from bot.errors import StaleButton
 from bot.i18n import N_
 from bot.labels import STATUSES, TIERS
 from bot.protocol import Button, OutgoingFile, Reply
-from bot.routing import ButtonAction, Command, Feature, button_data
+from bot.routing import ButtonAction, Command, Feature, Id, between, button_data
 from bot.services import announcements, contacts, membership, notify, privacy, roster
 from handlers.unit_card import unit_card
 from storage import units
@@ -36,12 +39,9 @@ async def search(ctx: Context) -> Reply:
     return Reply("\n".join(lines), buttons=(*rows, exports))
 
 
-async def press(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press(ctx: Context, action: str, ident: int, *rest: Any) -> Reply | list[Reply]:
     """The roster's buttons; every id is re-loaded from the database."""
-    action = ACTIONS.get(args[0]) if args else None
-    if action is None or len(args) < 2 or not args[1].isdigit():
-        raise StaleButton()
-    return await action(ctx, int(args[1]), args[2:])
+    return await ACTIONS[action](ctx, ident, list(rest))
 
 
 async def show_card(ctx: Context, unit_id: int, _rest: list[str]) -> Reply:
@@ -61,10 +61,11 @@ async def export(ctx: Context, _unit_id: int, rest: list[str], kind: str = "xlsx
     table = await roster.rows(ctx.session, found, ctx.t, viewer)
     header = roster.headers(ctx.t)
     content = roster.to_xlsx(header, table) if kind == "xlsx" else roster.to_csv(header, table)
-    name = f"roster-{ctx.clock.now().date().isoformat()}.{kind}"
+    day = local_date(ctx.clock.now(), ZoneInfo(ctx.settings.timezone))
+    name = f"roster-{day.isoformat()}.{kind}"
     caption = ctx.t.nt("Roster: {count} unit.", "Roster: {count} units.", len(found))
     file = OutgoingFile(name=name, content=content)
-    return Reply(caption.format(count=len(found)), file=file, protect=True)
+    return Reply(caption.format(count=len(found)), file=file, protect=True, durable=True)
 
 
 async def export_csv(ctx: Context, unit_id: int, rest: list[str]) -> Reply:
@@ -73,10 +74,9 @@ async def export_csv(ctx: Context, unit_id: int, rest: list[str]) -> Reply:
 
 async def set_tier(ctx: Context, unit_id: int, rest: list[str]) -> list[Reply]:
     """Art. 12: records the tier with today's date and announces it to members (art. 17)."""
-    if not rest or rest[0] not in set(UnitTier):
-        raise StaleButton()
     tier = UnitTier(rest[0])
-    unit = await membership.set_tier(ctx.session, unit_id, tier, ctx.person.id, ctx.clock.now())
+    now, zone = ctx.clock.now(), ZoneInfo(ctx.settings.timezone)
+    unit = await membership.set_tier(ctx.session, unit_id, tier, ctx.person.id, now, zone)
     news = notify.note(
         N_("Roster change: {unit} is now a {tier}."), unit=unit.name, tier=notify.Msg(TIERS[tier])
     )
@@ -99,7 +99,7 @@ async def invite(ctx: Context, unit_id: int, _rest: list[str]) -> Reply:
     link = await contacts.create_invite(
         ctx.session, unit_id, ctx.person.id, ctx.clock.now(), as_main=True
     )
-    return Reply(_invite_text(ctx, link.token))
+    return Reply(_invite_text(ctx, link.token), durable=True)
 
 
 async def ask_licence(ctx: Context, unit_id: int, _rest: list[str]) -> Reply:
@@ -114,8 +114,8 @@ async def ask_licence(ctx: Context, unit_id: int, _rest: list[str]) -> Reply:
 
 
 async def revoke_licence(ctx: Context, unit_id: int, _rest: list[str]) -> list[Reply]:
-    now = ctx.clock.now()
-    departure = await membership.revoke_licence(ctx.session, unit_id, ctx.person.id, now)
+    now, zone = ctx.clock.now(), ZoneInfo(ctx.settings.timezone)
+    departure = await membership.revoke_licence(ctx.session, unit_id, ctx.person.id, now, zone)
     return [Reply(ctx.t("Recorded."), edit=True), *await departure_notices(ctx, departure)]
 
 
@@ -193,9 +193,15 @@ ACTIONS: dict[str, Callable[[Context, int, list[str]], Awaitable[Reply | list[Re
     "rm": remove_contact,
 }
 
+BUTTONS = {action: (Id,) for action in ACTIONS} | {
+    "xlsx": (between(0, 0),),  # the whole roster: no unit
+    "csv": (between(0, 0),),
+    "tier": (Id, UnitTier),
+}
+
 
 def setup() -> Feature:
     return Feature(
         commands=[Command("roster", search, N_("The roster of member units"), roles=SECRETARIAT)],
-        buttons=[ButtonAction("ro", press, roles=SECRETARIAT)],
+        buttons=[ButtonAction("ro", press, roles=SECRETARIAT, args=BUTTONS)],
     )

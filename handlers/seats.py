@@ -7,11 +7,10 @@ from zoneinfo import ZoneInfo
 
 from bot import validation
 from bot.context import Context
-from bot.errors import StaleButton
 from bot.i18n import N_
 from bot.labels import TIERS
 from bot.protocol import Button, Reply
-from bot.routing import ButtonAction, Command, Feature, Form, button_data
+from bot.routing import ButtonAction, Command, Feature, Form, Id, button_data
 from bot.services import notify, roles, seats
 from storage.meetings_models import Seat
 from storage.models import Person, Role, Unit
@@ -31,14 +30,12 @@ async def show(ctx: Context) -> list[Reply]:
     return [await _board(ctx), *await _tell_ended(ctx, ended)]
 
 
-async def press(ctx: Context, args: list[str]) -> Reply | list[Reply]:
+async def press(ctx: Context, action: str, ident: int) -> Reply | list[Reply]:
     """Add (asks for the person), replace (asks for the new one) or remove a seat holder."""
-    if len(args) != 2 or not args[1].isdigit() or args[0] not in ("add", "rep", "rm"):
-        raise StaleButton()
-    if args[0] == "rm":
-        return await _remove(ctx, int(args[1]))
-    target = "unit" if args[0] == "add" else "seat"
-    await ctx.start_form(FORM, "person", **{target: int(args[1])})
+    if action == "rm":
+        return await _remove(ctx, ident)
+    target = "unit" if action == "add" else "seat"
+    await ctx.start_form(FORM, "person", **{target: ident})
     return Reply(ctx.t("Send the Telegram ID of the person (a number). /cancel to stop."))
 
 
@@ -137,7 +134,11 @@ def setup() -> Feature:
         commands=[
             Command("seats", show, N_("Seats on the joint directors' meeting"), roles=SECRETARIAT)
         ],
-        buttons=[ButtonAction("st", press, roles=SECRETARIAT)],
+        buttons=[
+            ButtonAction(
+                "st", press, roles=SECRETARIAT, args=dict.fromkeys(("add", "rep", "rm"), (Id,))
+            )
+        ],
         forms=[
             Form(FORM, {"person": answer_person, "name": answer_name}, roles=SECRETARIAT),
         ],

@@ -29,6 +29,6 @@ async def unit_card(session: AsyncSession, t: Translator, unit: Unit, viewer: Vi
         lines.append(f"• {contact.name} ({role}) {details}".rstrip())
     for record in await membership.discipline_of(session, unit.id):
         lifted = " " + t("(lifted)") if record.lifted_at else ""
-        day = record.decided_at.date().isoformat()
+        day = t.today(record.decided_at).isoformat()
         lines.append(f"⚠ {day} {t(MEASURES[record.measure])}{lifted}: {record.reason}")
     return lines

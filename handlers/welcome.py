@@ -42,7 +42,7 @@ async def help_(ctx: Context) -> Reply:
     return Reply("\n".join(lines))
 
 
-async def send_charter(ctx: Context, _args: list[str]) -> Reply:
+async def send_charter(ctx: Context) -> Reply:
     """Sends the charter, a public document, as a file."""
     return Reply(
         ctx.t("The charter of DTPC-NMI (draft, in Chinese)."),

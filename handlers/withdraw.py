@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from bot.context import Context
 from bot.errors import StaleButton
 from bot.i18n import N_
 from bot.protocol import Button, Reply
-from bot.routing import ButtonAction, Command, Feature, button_data
+from bot.routing import ButtonAction, Command, Feature, button_data, one_of
 from bot.services import membership, notify
 from storage import membership as stored
 from storage import units
@@ -37,15 +39,18 @@ async def start(ctx: Context) -> Reply:
     return Reply(text.format(unit=unit.name), buttons=((go,),))
 
 
-async def press(ctx: Context, args: list[str]) -> list[Reply]:
+async def press(ctx: Context, action: str) -> list[Reply]:
     """Gives or takes back the notice, for the person's unit as the database says now."""
     found = await units.of_person(ctx.session, ctx.person.id)
-    if found is None or not args or args[0] not in ("go", "back"):
+    if found is None:
         raise StaleButton()
     unit, now = found[0], ctx.clock.now()
     staff = await notify.secretariat(ctx.session)
-    if args[0] == "go":
-        withdrawal = await membership.request_withdrawal(ctx.session, unit.id, ctx.person.id, now)
+    if action == "go":
+        zone = ZoneInfo(ctx.settings.timezone)
+        withdrawal = await membership.request_withdrawal(
+            ctx.session, unit.id, ctx.person.id, now, zone
+        )
         day = withdrawal.effective_on.isoformat()
         text = ctx.t("Notice recorded. {unit} leaves the center on {day}.").format(
             unit=unit.name, day=day
@@ -67,5 +72,5 @@ def setup() -> Feature:
         commands=[
             Command("withdraw", start, N_("Withdraw your unit from the center"), roles=CONTACTS)
         ],
-        buttons=[ButtonAction("wd", press, roles=CONTACTS)],
+        buttons=[ButtonAction("wd", press, roles=CONTACTS, args=(one_of("go", "back"),))],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -70,6 +71,12 @@ async def log(session: AsyncSession, entry: DocumentDelivery) -> DocumentDeliver
     session.add(entry)
     await session.flush()
     return entry
+
+
+async def log_delivered(session: AsyncSession, fields: dict[str, Any], at: datetime) -> None:
+    """The access log's line for a copy Telegram confirmed it delivered (`at`): written by
+    the outbox once the send succeeded, never before (bot/delivery/confirmations.py)."""
+    await log(session, DocumentDelivery(**fields, at=at, allowed=True))
 
 
 async def trace_code_taken(session: AsyncSession, code: str) -> bool:

@@ -172,6 +172,13 @@ class Application(Base):
             sqlite_where=text("status IN ('pending', 'info_requested')"),
             postgresql_where=text("status IN ('pending', 'info_requested')"),
         ),
+        Index(  # one open application per person too (issue 17: a guest's flood)
+            "uq_applications_one_open_per_applicant",
+            "applicant_id",
+            unique=True,
+            sqlite_where=text("status IN ('pending', 'info_requested')"),
+            postgresql_where=text("status IN ('pending', 'info_requested')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -187,7 +194,8 @@ class Application(Base):
     email: Mapped[str] = mapped_column(String(254))
     form_name: Mapped[str] = mapped_column(String(256))
     form_file_id: Mapped[str] = mapped_column(String(256), default="")
-    form_content: Mapped[bytes] = mapped_column(LargeBinary)
+    # Up to MAX_UPLOAD_BYTES: loaded only to send it (storage.applications.sealed_form).
+    form_content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
     submitted_at: Mapped[datetime]
     decided_at: Mapped[datetime | None]
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -372,6 +380,8 @@ class OutboxMessage(Base):
     protect: Mapped[bool] = mapped_column(Boolean, default=False)
     parse_mode: Mapped[str | None] = mapped_column(String(8))  # "HTML" for formatted text
     delete_message_id: Mapped[int | None] = mapped_column(BigInteger)  # a delete, not a send
+    # Recorded once the send is confirmed (bot/delivery/confirmations.py): {"kind", "data"}.
+    on_sent: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     status: Mapped[DeliveryStatus] = mapped_column(_str_enum(DeliveryStatus))
     uncertain: Mapped[bool] = mapped_column(Boolean, default=False)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -454,6 +464,7 @@ from storage import (  # noqa: E402, F401
     events_models,
     inbox_models,
     meetings_models,
+    notice_throttle_models,
     notices_models,
     onboarding_models,
     privacy_models,

@@ -19,9 +19,10 @@ from aiohttp import web
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.app import App, ChatMenu
-from bot.delivery.content import CAPTION_LIMIT
+from bot.delivery.content import CAPTION_LIMIT, parts
+from bot.delivery.policy import backoff_delay
 from bot.delivery.ratelimit import pace_reply
-from bot.delivery.transport import Transport
+from bot.delivery.transport import DeliveryError, RetryAfter, Transient, Transport
 from bot.dispatch import summary
 from bot.engines.receiving import Payload, Receiver, update_key
 from bot.i18n import SUPPORTED
@@ -34,6 +35,7 @@ from bot.protocol import (
     OutgoingFile,
     Reply,
     Sender,
+    command_addressee,
     parse_command,
 )
 from storage.models import Role
@@ -48,6 +50,8 @@ class ClosingTransport(Transport, Protocol):
 COMMAND_DESCRIPTION_LIMIT = 256
 ALLOWED_UPDATES = ["message", "callback_query"]
 REQUEST_MARGIN = 10  # seconds a long poll's HTTP request may take beyond its timeout
+REPLY_ATTEMPTS = 3  # a direct reply refused by a 5xx or lost to the network, then given up
+REPLY_FLOODS = 10  # 429s a direct reply waits out before it is given up
 
 Download = Callable[[str], Awaitable[bytes]]
 
@@ -65,7 +69,8 @@ def incoming_message(message: Any, update_id: int, download: Download) -> Incomi
     key, who = update_key(update_id), sender(message.from_user, message.chat.id)
     text = message.text or ""
     if command := parse_command(text):
-        return Incoming(key, who, command=command[0], args=command[1])
+        to = command_addressee(text)
+        return Incoming(key, who, command=command[0], args=command[1], addressee=to)
     if file := incoming_file(message, download):
         return Incoming(key, who, file=file, text=message.caption, html=_html(message, True))
     return Incoming(key, who, text=text, html=_html(message, False))
@@ -135,12 +140,15 @@ class TelegramEngine(ABC):
             settings.receive_retry_seconds,
             app.dispatcher.writers,
             app.dispatcher.flood,
+            app.dispatcher.set_aside,
+            app.catalogs,
         )
 
     async def run(self, handle_signals: bool = True) -> None:
         """Sets the menus, then polls or serves the webhook until `stop()` or a signal."""
         with self.signals(handle_signals):
             await self.open()
+            self.app.learn_bot_username(await self.username())
             await self.set_menus()
             async with self.delivering():
                 await self.receiver.replay()
@@ -152,11 +160,15 @@ class TelegramEngine(ABC):
 
     async def _serve_webhook(self) -> None:
         settings = self.app.settings
-        secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else None
+        # Settings make one when WEBHOOK_SECRET is unset: a webhook never runs without it.
+        assert settings.webhook_secret is not None, "webhook mode without a secret token"
+        secret = settings.webhook_secret.get_secret_value()
         runner = web.AppRunner(self.receiver.webhook_app(secret))
         await runner.setup()
         await web.TCPSite(runner, self.host, settings.port).start()
         await self.set_webhook(settings.webhook_url or "", secret)
+        if settings.webhook_secret_generated:
+            log.info("WEBHOOK_SECRET unset: a secret token made for this run was registered")
         log.info("webhook serving on port %s", settings.port)
         self.ready.set()
         await self._stop.wait()
@@ -239,28 +251,50 @@ class TelegramEngine(ABC):
         """Sends the replies (editing in place where asked), then sets the menus that changed."""
         for reply in outcome.replies:
             target = reply.chat_id or chat_id
-            try:
-                await pace_reply(self.app.delivery.limiter, self.app.clock, target, self.pause)
-                if reply.edit and message_id is not None and target == chat_id:
-                    await self._edit_or_send(reply, target, message_id)
-                else:
-                    await self._send(reply, target)
-            except self.api_error as error:
-                log.warning("send to chat %s failed: %s", target, type(error).__name__)
+            if reply.edit and message_id is not None and target == chat_id:
+                await self._reply(reply, target, message_id)
+                continue
+            for part in parts(reply):  # a text too long for a caption goes first, on its own
+                await self._reply(part, target, None)
         if outcome.menus:
             await self._set_chat_menus([ChatMenu(c, menu) for c, menu in outcome.menus.items()])
         if outcome.queued:
             self.app.delivery.wake()
 
+    async def _reply(self, reply: Reply, chat_id: int, edit_id: int | None) -> None:
+        """Sends (or edits) one message in its slot of the shared limiter. A 429 is waited out
+        — its hold is the outbox's too, so the pace stays within Telegram's limits — and a
+        5xx or a network error is tried again after a back-off, a few times; then the
+        failure is logged and the chat goes on."""
+        delivery, floods, failures = self.app.delivery, 0, 0
+        while True:
+            await pace_reply(delivery.limiter, self.app.clock, chat_id, self.pause)
+            try:
+                if edit_id is None:
+                    await self._send(reply, chat_id)
+                else:
+                    await self._edit_or_send(reply, chat_id, edit_id)
+            except self.api_error as error:
+                failure = self.failure(error, chat_id)
+                delivery.observe(chat_id, failure)
+                floods += isinstance(failure, RetryAfter)
+                failures += isinstance(failure, Transient)
+                if floods > REPLY_FLOODS or failures >= REPLY_ATTEMPTS or not _retried(failure):
+                    log.warning("send to chat %s failed: %s", chat_id, type(error).__name__)
+                    return
+                if isinstance(failure, Transient):
+                    await self.pause(backoff_delay(failures, delivery.retry_limits))
+                continue
+            delivery.observe(chat_id, None)
+            return
+
     async def _send(self, reply: Reply, chat_id: int) -> None:
+        """Sends one message: a text, or a file with the text as its caption (`parts`)."""
         html = reply.html
         if reply.file is None:
             await self.send_text(chat_id, reply.text, reply.buttons, reply.protect, html=html)
             return
-        caption: str | None = reply.text
-        if len(reply.text) > CAPTION_LIMIT:  # too long for a caption: the text goes first
-            await self.send_text(chat_id, reply.text, (), reply.protect, html=html)
-            caption = None
+        caption = reply.text[:CAPTION_LIMIT] or None
         await self.send_document(
             chat_id, reply.file, caption, reply.buttons, reply.protect, html=html
         )
@@ -321,11 +355,19 @@ class TelegramEngine(ABC):
         """Feeds one update (Telegram's JSON) through the library to `on_message`/`on_press`."""
 
     @abstractmethod
+    def failure(self, error: Exception, chat_id: int) -> DeliveryError:
+        """The library's error on a send, as the outbox's typed errors (429, 5xx, ...)."""
+
+    @abstractmethod
+    async def username(self) -> str:
+        """The bot's username, from getMe."""
+
+    @abstractmethod
     async def drop_webhook(self) -> None:
         """Removes any webhook, keeping pending updates, so getUpdates may be used."""
 
     @abstractmethod
-    async def set_webhook(self, url: str, secret: str | None) -> None:
+    async def set_webhook(self, url: str, secret: str) -> None:
         """Registers the webhook with its secret token for the kinds of update we handle."""
 
     @abstractmethod
@@ -359,6 +401,11 @@ class TelegramEngine(ABC):
         self, menu: list[MenuCommand], chat_id: int | None, language: str | None
     ) -> None:
         """Sets a command menu for one chat, or the default menu for a language."""
+
+
+def _retried(failure: DeliveryError) -> bool:
+    """A 429 is waited out and a 5xx or network error tried again; a refusal is final."""
+    return isinstance(failure, RetryAfter | Transient)
 
 
 def description(command: MenuCommand) -> str:

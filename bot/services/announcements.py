@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,13 +30,13 @@ async def departure(
 
 
 async def daily_membership(
-    session: AsyncSession, catalogs: Catalogs, now: datetime
+    session: AsyncSession, catalogs: Catalogs, now: datetime, zone: tzinfo
 ) -> list[Reply]:
     """The daily run: notices whose 30 days ran out (art. 16(1)) and inactivity (art. 16(2))."""
     replies = []
-    for leaving in await membership.complete_due_withdrawals(session, now):
+    for leaving in await membership.complete_due_withdrawals(session, now, zone):
         replies += await departure(session, catalogs, leaving)
-    sweep = await membership.sweep_inactivity(session, now)
+    sweep = await membership.sweep_inactivity(session, now, zone)
     for unit, deadline in sweep.warned:
         warning = notify.note(
             N_(

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.charter.membership import HAS_RIGHTS, ON_ROSTER, may_remove_contact
 from bot.errors import DomainError
 from bot.i18n import N_
+from bot.links import start_link
 from bot.services import invitations
 from storage import audit, people, units
 from storage.models import Contact, Person, Role, Unit
@@ -24,7 +25,7 @@ INVALID_INVITE = N_(
 
 def invite_link(bot_username: str | None, token: str) -> str:
     """t.me deep link; the payload (3 + 32 characters) is within Telegram's 64."""
-    return f"https://t.me/{bot_username or 'bot'}?start={INVITE_PREFIX}_{token}"
+    return start_link(bot_username, f"{INVITE_PREFIX}_{token}")
 
 
 async def create_invite(

@@ -24,17 +24,21 @@ from bot.charter.documents import (
     may_receive_document,
 )
 from bot.charter.membership import HAS_RIGHTS, ON_ROSTER
+from bot.delivery.confirmations import DOCUMENT_DELIVERY
 from bot.errors import DomainError
 from bot.i18n import N_, Catalogs, Translator
-from bot.protocol import OutgoingFile, Reply
+from bot.protocol import OnSent, OutgoingFile, Reply
 from bot.routing import button_data
 from bot.services import notify
 from bot.services.roster import to_csv
 from bot.settings import Settings
+from bot.validation import typed
 from bot.watermark import can_watermark, watermark_pdf
 from storage import audit, people, units
 from storage import documents as stored
+from storage import meetings as stored_meetings
 from storage.documents_models import Document, DocumentDelivery, DocumentVersion
+from storage.meetings_models import Seat
 from storage.models import Contact, Person, Role, Unit
 
 # Settings to be (bot/settings.py): the largest document the secretariat may upload.
@@ -241,7 +245,7 @@ async def _own_upload(session: AsyncSession, upload_id: int, actor_id: int) -> D
 async def units_by_codes(session: AsyncSession, text: str) -> list[Unit]:
     """The roster's units named by their credit codes (one per line, or comma-separated)."""
     found = []
-    for code in text.replace(",", " ").replace("，", " ").split():
+    for code in typed(text).replace(",", " ").split():  # NFKC: “，” is a comma
         unit = await units.by_credit_code(session, code.upper())
         if unit is None or unit.status not in ON_ROSTER:
             raise DomainError(N_("No unit on the roster has the credit code {code}."), code=code)
@@ -266,27 +270,40 @@ def review_of(document: Document) -> Audience | None:
 
 @dataclass(frozen=True)
 class Recipient:
-    """A person as the access rule sees them now: roles, and the unit they act for."""
+    """A person as the access rule sees them now: roles, the unit they are a contact of, and
+    the unit they hold a seat for on the joint meeting (art. 19), each with its standing."""
 
     person: Person
     roles: frozenset[Role]
     unit: Unit | None
     contact: Contact | None
+    seat: Seat | None = None
+    seat_unit: Unit | None = None
 
     @property
     def name(self) -> str:
         if self.contact is not None:
             return self.contact.name
+        if self.seat is not None:
+            return self.seat.name  # as the secretariat recorded the seat holder
         return self.person.display_name or f"#{self.person.telegram_id}"
+
+    @property
+    def acting_unit(self) -> Unit | None:
+        """The unit a copy is marked with (watermark, access log, /trace): the contact's unit,
+        or else the unit the seat is held for."""
+        return self.unit or self.seat_unit
 
 
 async def recipient(
     session: AsyncSession, person: Person, roles: frozenset[Role] | None = None
 ) -> Recipient:
-    """Loads the person's current roles and unit: access is decided on what holds now."""
+    """Loads the person's current roles, unit and seat: access is decided on what holds now."""
     found = await units.of_person(session, person.id)
     roles = roles if roles is not None else await people.roles_of(session, person.id)
-    return Recipient(person, roles, *(found or (None, None)))
+    seat = await stored_meetings.active_seat_of(session, person.id)
+    seat_unit = await units.get(session, seat.unit_id) if seat else None
+    return Recipient(person, roles, *(found or (None, None)), seat, seat_unit)
 
 
 def decide(who: Recipient, document: Document, now: datetime) -> Decision:
@@ -300,6 +317,7 @@ def decide(who: Recipient, document: Document, now: datetime) -> Decision:
         document.embargo_until,
         review_of(document),
         now,
+        seat_status=who.seat_unit.status if who.seat_unit else None,
     )
 
 
@@ -335,6 +353,7 @@ class Sending:
     protect: bool = False
     trace_code: str | None = None
     corrupt: bool = False
+    on_sent: OnSent | None = None  # the access log's line, written once Telegram confirms
 
 
 async def send_document(
@@ -347,7 +366,8 @@ async def send_document(
     now: datetime,
 ) -> Sending:
     """Checks access at the moment of sending, then prepares the file — watermarked when it
-    is a confidential PDF — and logs the delivery or the refusal (art. 14(4))."""
+    is a confidential PDF. A refusal is logged now; the delivery's line (art. 14(4)) rides
+    with the file through the outbox and is written once Telegram confirms the send."""
     version = await stored.current_version(session, document)
     decision = decide(who, document, now)
     if not decision.allowed:
@@ -362,14 +382,23 @@ async def send_document(
     stamp = _stamp_text(t, who, now, code) if protect and version.kind == "pdf" else ""
     file = _file(version, content, bot, stamp)
     entry = _entry(who, document, version, path, now, decision.reason)
-    entry.allowed, entry.trace_code, entry.protected, entry.watermarked = (
-        True,
-        code,
-        protect,
-        bool(stamp),
-    )
-    await stored.log(session, entry)
-    return Sending(document, version, decision, file, protect, code)
+    delivered = {column: getattr(entry, column) for column in DELIVERED_FIELDS}
+    delivered.update(trace_code=code, protected=protect, watermarked=bool(stamp))
+    on_sent = OnSent(DOCUMENT_DELIVERY, delivered)
+    return Sending(document, version, decision, file, protect, code, on_sent=on_sent)
+
+
+# What the access log's line of a delivery holds besides its time (set when it is sent).
+DELIVERED_FIELDS = (
+    "document_id",
+    "version_id",
+    "person_id",
+    "unit_id",
+    "person_name",
+    "unit_name",
+    "path",
+    "reason",
+)
 
 
 def _file(version: DocumentVersion, content: bytes, bot: str, stamp: str) -> OutgoingFile:
@@ -383,7 +412,7 @@ def _file(version: DocumentVersion, content: bytes, bot: str, stamp: str) -> Out
 
 def _stamp_text(t: Translator, who: Recipient, now: datetime, code: str) -> str:
     moment = now.astimezone(t.zone).strftime("%Y-%m-%d %H:%M UTC%z")
-    unit = who.unit.name if who.unit else "—"
+    unit = who.acting_unit.name if who.acting_unit else "—"
     return t(STAMP).format(unit=unit, name=who.name, time=moment, code=code)
 
 
@@ -407,9 +436,9 @@ def _entry(
         document_id=document.id,
         version_id=version.id,
         person_id=who.person.id,
-        unit_id=who.unit.id if who.unit else None,
+        unit_id=who.acting_unit.id if who.acting_unit else None,
         person_name=who.name[:256],
-        unit_name=who.unit.name[:256] if who.unit else "",
+        unit_name=who.acting_unit.name[:256] if who.acting_unit else "",
         at=now,
         path=path,
         allowed=False,
@@ -551,7 +580,7 @@ async def trace(
 
 
 def normalise_trace_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    return "".join(ch for ch in typed(code).upper() if ch.isalnum())
 
 
 async def tell_corruption(

@@ -28,6 +28,7 @@ from bot.reminders.kinds import Firing, ReminderKind
 from bot.routing import button_data
 from bot.services import notify
 from bot.services.membership import record_participation
+from bot.validation import typed
 from storage import audit, reminders, units
 from storage import events as stored
 from storage.events_models import ACTIVE, HOLDING, Event, EventSignup, EventStatus, SignupStatus
@@ -426,7 +427,8 @@ async def check_in_with_code(
     signup = await stored.signup_of(session, event.id, person_id)
     if signup is None or signup.status is not SignupStatus.CONFIRMED:
         raise DomainError(N_("You have no place at this event."))
-    if not secrets.compare_digest(code.strip(), event.checkin_code):
+    # As bytes: compare_digest refuses a str with non-ASCII characters (a TypeError).
+    if not secrets.compare_digest(typed(code).encode(), event.checkin_code.encode()):
         return False
     signup.attended_at = signup.attended_at or now
     return True
@@ -542,7 +544,8 @@ def when(t: Translator, span: Span) -> str:
     if span.end is None:
         return text
     end = span.end.astimezone(t.zone)
-    until = _time(t, end) if end.date() == start.date() else f"{_day(t, end)} {_time(t, end)}"
+    same_day = t.today(end) == t.today(start)
+    until = _time(t, end) if same_day else f"{_day(t, end)} {_time(t, end)}"
     return f"{text} – {until}"
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.charter.membership import ON_ROSTER
 from bot.errors import DomainError
 from bot.i18n import N_
+from bot.links import start_link
 from bot.services import seats
 from storage import audit, people, units
 from storage import invitations as stored
@@ -47,7 +48,7 @@ def new_token() -> str:
 
 
 def link(bot_username: str | None, invitation: Invitation, prefix: str = PREFIX) -> str:
-    return f"https://t.me/{bot_username or 'bot'}?start={prefix}_{invitation.token}"
+    return start_link(bot_username, f"{prefix}_{invitation.token}")
 
 
 async def create(

@@ -19,8 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import minutes
 from bot.charter import meetings as rules
 from bot.charter.membership import HAS_RIGHTS
+from bot.clock import local_date
 from bot.errors import DomainError, StaleButton
 from bot.i18n import N_
+from bot.links import start_link
 from bot.protocol import Reply
 from bot.reminders.kinds import Firing, ReminderKind
 from bot.services import seats as seat_service
@@ -40,7 +42,6 @@ from storage.meetings_models import (
     MotionStatus,
     Presence,
     Seat,
-    SecretBallot,
     Vote,
 )
 from storage.models import Person, Role, Unit
@@ -207,8 +208,8 @@ def check_date(starts_at: datetime, now: datetime, zone: tzinfo) -> None:
     """Refuses a time in the past, or a day less than 15 days away (art. 20)."""
     if starts_at <= now:
         raise DomainError(IN_THE_PAST)
-    today = now.astimezone(zone).date()
-    if not rules.notice_suffices(starts_at.astimezone(zone).date(), today):
+    today = local_date(now, zone)
+    if not rules.notice_suffices(local_date(starts_at, zone), today):
         raise DomainError(TOO_SOON, earliest=rules.earliest_meeting_date(today).isoformat())
 
 
@@ -278,6 +279,16 @@ async def _meeting(
 
 
 # -- who sits, who acts, who is present ----------------------------------------------------------
+
+
+async def seat_in_standing(session: AsyncSession, person: Person, roles: frozenset[Role]) -> bool:
+    """Art. 15(3), 16(5), 19: whether a leadership role may see the meetings now. A seat's
+    standing is its unit's (suspended or departed: no); a role with no seat is personal."""
+    if Role.LEADERSHIP not in roles:
+        return False
+    seat = await stored.active_seat_of(session, person.id)
+    unit = await session.get(Unit, seat.unit_id) if seat else None
+    return seat is None or (unit is not None and unit.status in HAS_RIGHTS)
 
 
 async def board(session: AsyncSession, meeting_id: int) -> Board:
@@ -426,7 +437,7 @@ async def invite_representative(
 
 def representative_link(bot_username: str | None, token: str) -> str:
     """t.me deep link; the payload (5 + 32 characters) is within Telegram's 64."""
-    return f"https://t.me/{bot_username or 'bot'}?start={REPRESENTATIVE_PREFIX}_{token}"
+    return start_link(bot_username, f"{REPRESENTATIVE_PREFIX}_{token}")
 
 
 async def accept_representative(
@@ -499,16 +510,21 @@ async def start(
 
 
 async def check_in(
-    session: AsyncSession, meeting_id: int, person: Person, now: datetime
+    session: AsyncSession, meeting_id: int, person: Person, now: datetime, zone: tzinfo
 ) -> tuple[Acting, bool]:
     """Art. 20: the seat holder (or representative) is present; False if already checked in."""
     meeting = await _meeting(session, meeting_id, MeetingStatus.IN_PROGRESS, NOT_IN_PROGRESS)
     acting = await _acting_at(session, meeting, person)
-    return acting, await _check_in(session, meeting, acting, person.id, now)
+    return acting, await _check_in(session, meeting, acting, person.id, now, zone)
 
 
 async def check_in_seat(
-    session: AsyncSession, meeting_id: int, seat_id: int, actor_id: int, now: datetime
+    session: AsyncSession,
+    meeting_id: int,
+    seat_id: int,
+    actor_id: int,
+    now: datetime,
+    zone: tzinfo,
 ) -> tuple[Acting, bool]:
     """The secretariat checks a seat in on its holder's (or representative's) behalf."""
     meeting = await _meeting(session, meeting_id, MeetingStatus.IN_PROGRESS, NOT_IN_PROGRESS)
@@ -517,18 +533,23 @@ async def check_in_seat(
     )
     if acting is None:
         raise StaleButton()
-    return acting, await _check_in(session, meeting, acting, actor_id, now)
+    return acting, await _check_in(session, meeting, acting, actor_id, now, zone)
 
 
 async def _check_in(
-    session: AsyncSession, meeting: Meeting, acting: Acting, actor_id: int, now: datetime
+    session: AsyncSession,
+    meeting: Meeting,
+    acting: Acting,
+    actor_id: int,
+    now: datetime,
+    zone: tzinfo,
 ) -> bool:
     if acting.present:
         return False
     row = await _attendance_row(session, acting, meeting.id)
     row.checked_in_at, row.checked_in_by = now, actor_id
     await record_participation(
-        session, acting.unit.id, "check-in", now.date(), f"meeting:{meeting.id}"
+        session, acting.unit.id, "check-in", local_date(now, zone), f"meeting:{meeting.id}"
     )
     await audit.record(
         session, now, actor_id, "meeting.check_in", f"meeting:{meeting.id}", seat=acting.seat.id
@@ -558,6 +579,8 @@ async def open_motion(
         q = board_.quorum
         raise DomainError(NO_QUORUM, present=q.present_units, total=q.all_units)
     motion.status, motion.opened_at = MotionStatus.OPEN, now
+    if motion.ballot is BallotKind.SECRET:
+        await stored.open_ballot_box(session, motion.id)
     await audit.record(session, now, actor_id, "motion.open", f"motion:{motion.id}")
     return motion, board_
 
@@ -568,6 +591,7 @@ async def cast_vote(
     person: Person,
     choice: Choice,
     now: datetime,
+    zone: tzinfo,
     in_group: bool = False,
 ) -> Cast:
     """Art. 20: one vote per seat present, recorded with its time; the database refuses a
@@ -582,7 +606,8 @@ async def cast_vote(
     if existing is not None:
         return await _change_vote(session, motion, acting, existing, choice, now)
     cast = await _record_vote(session, motion, acting, person, choice, now)
-    await record_participation(session, acting.unit.id, "vote", now.date(), f"motion:{motion.id}")
+    today = local_date(now, zone)
+    await record_participation(session, acting.unit.id, "vote", today, f"motion:{motion.id}")
     return cast
 
 
@@ -619,8 +644,8 @@ async def _record_vote(
     try:
         async with session.begin_nested():
             session.add(vote)
-            if receipt is not None:
-                session.add(SecretBallot(receipt=receipt, motion_id=motion.id, choice=choice))
+            if receipt is not None:  # in the motion's box, which names no voter
+                await stored.drop_ballot(session, motion.id, receipt, choice)
     except IntegrityError as error:  # a double press, or the representative and holder at once
         raise DomainError(ALREADY_VOTED) from error
     details = {"seat": acting.seat.id} if secret else {"seat": acting.seat.id, "choice": choice}
@@ -845,11 +870,11 @@ async def group_chat_id(session: AsyncSession) -> int | None:
 async def quarter_needs_meeting(session: AsyncSession, now: datetime, zone: tzinfo) -> bool:
     """Art. 27: True when this quarter (in the center's time zone) has no meeting held or
     scheduled — the hook for the quarterly reminder to the secretariat."""
-    first, last = rules.quarter_of(now.astimezone(zone).date())
+    first, last = rules.quarter_of(local_date(now, zone))
     start = datetime.combine(first, datetime.min.time(), zone)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), zone)
     found = await stored.meetings_between(session, start, end)
-    return rules.quarter_needs_meeting(first, [m.starts_at.astimezone(zone).date() for m in found])
+    return rules.quarter_needs_meeting(first, [local_date(m.starts_at, zone) for m in found])
 
 
 async def render_reminder(firing: Firing) -> Reply | None:

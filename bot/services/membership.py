@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charter import membership as rules
 from bot.charter.membership import Discipline
+from bot.clock import local_date
 from bot.errors import DomainError
 from bot.i18n import N_
 from bot.protocol import Reply
@@ -29,7 +30,7 @@ from storage.models import (
 NOT_FOUND = N_("No such unit.")
 WITHDRAWAL_DUE = "withdrawal_due"
 WITHDRAWAL_REMINDER_DAYS = 7
-REMINDER_TIME = time(1, 0, tzinfo=UTC)  # 09:00 in Beijing
+REMINDER_TIME = time(9, 0)  # in the center's time zone
 HAS_LEFT = N_("This unit is no longer a member.")
 
 
@@ -44,13 +45,18 @@ async def member_unit(session: AsyncSession, unit_id: int) -> Unit:
 
 
 async def set_tier(
-    session: AsyncSession, unit_id: int, tier: UnitTier, actor_id: int, now: datetime
+    session: AsyncSession,
+    unit_id: int,
+    tier: UnitTier,
+    actor_id: int,
+    now: datetime,
+    zone: tzinfo,
 ) -> Unit:
-    """Art. 12: director and deputy-director units, recorded with the date."""
+    """Art. 12: director and deputy-director units, recorded with the center's date."""
     unit = await member_unit(session, unit_id)
     if unit.tier == tier:
         raise DomainError(N_("The unit already has this tier."))
-    previous, unit.tier, unit.tier_since = unit.tier, tier, now.date()
+    previous, unit.tier, unit.tier_since = unit.tier, tier, local_date(now, zone)
     await seats.reconcile(session, now)  # art. 19: a unit that is no longer a director loses seats
     await audit.record(
         session, now, actor_id, "unit.tier", f"unit:{unit.id}", before=previous, after=tier
@@ -71,6 +77,7 @@ async def discipline(
     reason: str,
     actor_id: int,
     now: datetime,
+    zone: tzinfo,
 ) -> Departure | Unit:
     """Art. 15: records the measure; suspension and expulsion change the unit's status."""
     unit = await member_unit(session, unit_id)
@@ -86,7 +93,9 @@ async def discipline(
     )
     status = rules.status_after_discipline(measure, unit.status)
     if status is UnitStatus.EXPELLED:
-        return await _depart(session, unit, UnitStatus.EXPELLED, actor_id, now)
+        return await _depart(
+            session, unit, UnitStatus.EXPELLED, actor_id, now, local_date(now, zone)
+        )
     if status is UnitStatus.SUSPENDED:
         await _cancel_withdrawal(session, unit, now)
     unit.status = status
@@ -106,9 +115,10 @@ async def lift_suspension(
 
 
 async def request_withdrawal(
-    session: AsyncSession, unit_id: int, actor_id: int, now: datetime
+    session: AsyncSession, unit_id: int, actor_id: int, now: datetime, zone: tzinfo
 ) -> Withdrawal:
-    """Art. 16(1): written notice; membership ends thirty days later."""
+    """Art. 16(1): written notice; membership ends thirty days later, counted in the
+    center's days from the day the notice was given."""
     unit = await member_unit(session, unit_id)
     if unit.status is not UnitStatus.MEMBER:
         raise DomainError(N_("Only a member unit in good standing can give notice of withdrawal."))
@@ -117,12 +127,12 @@ async def request_withdrawal(
         cause="notice",
         requested_at=now,
         requested_by=actor_id,
-        effective_on=rules.withdrawal_effective_on(now.date()),
+        effective_on=rules.withdrawal_effective_on(local_date(now, zone)),
     )
     session.add(withdrawal)
     await session.flush()
     unit.status = UnitStatus.WITHDRAWING
-    await _remind_before_leaving(session, unit, withdrawal, now)
+    await _remind_before_leaving(session, unit, withdrawal, now, zone)
     await audit.record(
         session,
         now,
@@ -135,7 +145,7 @@ async def request_withdrawal(
 
 
 async def _remind_before_leaving(
-    session: AsyncSession, unit: Unit, withdrawal: Withdrawal, now: datetime
+    session: AsyncSession, unit: Unit, withdrawal: Withdrawal, now: datetime, zone: tzinfo
 ) -> None:
     """The unit's contacts are reminded a week before the notice takes effect (art. 16(1))."""
     day = withdrawal.effective_on - timedelta(days=WITHDRAWAL_REMINDER_DAYS)
@@ -146,8 +156,8 @@ async def _remind_before_leaving(
             session,
             kind=WITHDRAWAL_DUE,
             person_id=contact.person_id,
-            due_at=max(now, datetime.combine(day, REMINDER_TIME)),
-            expires_at=datetime.combine(withdrawal.effective_on, REMINDER_TIME),
+            due_at=max(now, datetime.combine(day, REMINDER_TIME, zone)),
+            expires_at=datetime.combine(withdrawal.effective_on, REMINDER_TIME, zone),
             dedup_key=f"withdrawal:{withdrawal.id}:{contact.person_id}",
             payload={"unit_id": unit.id, "effective_on": withdrawal.effective_on.isoformat()},
             now=now,
@@ -184,23 +194,29 @@ async def take_back_withdrawal(
     return unit
 
 
-async def complete_due_withdrawals(session: AsyncSession, now: datetime) -> list[Departure]:
-    """Art. 16(1): notices whose thirty days have run out end the membership."""
+async def complete_due_withdrawals(
+    session: AsyncSession, now: datetime, zone: tzinfo
+) -> list[Departure]:
+    """Art. 16(1): notices whose thirty days have run out end the membership.
+
+    The unit left on the notice's effective day, however late the daily job ran."""
     departures = []
-    for withdrawal in await membership.withdrawals_due(session, now.date()):
+    for withdrawal in await membership.withdrawals_due(session, local_date(now, zone)):
         unit = await units.get(session, withdrawal.unit_id)
         if unit is None or unit.status is not UnitStatus.WITHDRAWING:
             continue
         withdrawal.completed_at = now
-        departures.append(await _depart(session, unit, UnitStatus.WITHDRAWN, None, now))
+        departures.append(
+            await _depart(session, unit, UnitStatus.WITHDRAWN, None, now, withdrawal.effective_on)
+        )
     return departures
 
 
 async def revoke_licence(
-    session: AsyncSession, unit_id: int, actor_id: int, now: datetime
+    session: AsyncSession, unit_id: int, actor_id: int, now: datetime, zone: tzinfo
 ) -> Departure:
     """Art. 16(3): a revoked business licence cancels membership at once."""
-    unit = await member_unit(session, unit_id)
+    unit, today = await member_unit(session, unit_id), local_date(now, zone)
     await _cancel_withdrawal(session, unit, now)
     session.add(
         Withdrawal(
@@ -208,11 +224,11 @@ async def revoke_licence(
             cause="licence",
             requested_at=now,
             requested_by=actor_id,
-            effective_on=now.date(),
+            effective_on=today,
             completed_at=now,
         )
     )
-    return await _depart(session, unit, UnitStatus.WITHDRAWN, actor_id, now)
+    return await _depart(session, unit, UnitStatus.WITHDRAWN, actor_id, now, today)
 
 
 async def record_participation(
@@ -228,13 +244,15 @@ class InactivitySweep:
     withdrawn: list[Departure]
 
 
-async def sweep_inactivity(session: AsyncSession, now: datetime) -> InactivitySweep:
-    """Art. 16(2): warns units nearing two years without participation; withdraws those past it."""
-    today, result = now.date(), InactivitySweep([], [])
+async def sweep_inactivity(session: AsyncSession, now: datetime, zone: tzinfo) -> InactivitySweep:
+    """Art. 16(2): warns units nearing two years without participation; withdraws those past it.
+
+    A unit withdrawn this way left on the day its two years ran out, however late the job ran."""
+    today, result = local_date(now, zone), InactivitySweep([], [])
     latest = await membership.last_participation(session)
     for unit in await membership.units_subject_to_inactivity(session):
         last = rules.last_participation(
-            unit.joined_on or unit.created_at.date(),
+            unit.joined_on or local_date(unit.created_at, zone),
             [latest[unit.id]] if unit.id in latest else [],
         )
         deadline = rules.inactivity_deadline(last)
@@ -244,11 +262,13 @@ async def sweep_inactivity(session: AsyncSession, now: datetime) -> InactivitySw
                     unit_id=unit.id,
                     cause="inactivity",
                     requested_at=now,
-                    effective_on=today,
+                    effective_on=deadline,
                     completed_at=now,
                 )
             )
-            result.withdrawn.append(await _depart(session, unit, UnitStatus.WITHDRAWN, None, now))
+            result.withdrawn.append(
+                await _depart(session, unit, UnitStatus.WITHDRAWN, None, now, deadline)
+            )
         elif (
             today >= rules.inactivity_warning_on(last)
             and (unit.inactivity_warned_on or date.min) < last
@@ -269,10 +289,17 @@ async def _cancel_withdrawal(session: AsyncSession, unit: Unit, now: datetime) -
 
 
 async def _depart(
-    session: AsyncSession, unit: Unit, status: UnitStatus, actor_id: int | None, now: datetime
+    session: AsyncSession,
+    unit: Unit,
+    status: UnitStatus,
+    actor_id: int | None,
+    now: datetime,
+    left_on: date,
 ) -> Departure:
-    """Art. 16(5): rights end at once — the contacts lose their role and their link to the unit."""
-    unit.status, unit.left_on = status, now.date()
+    """Art. 16(5): rights end at once — the contacts lose their role and their link to the unit.
+
+    `left_on` is the center's date the membership ended (a withdrawal's effective day)."""
+    unit.status, unit.left_on = status, left_on
     former = []
     for contact in await units.contacts_of(session, unit.id):
         if contact.person_id is not None:

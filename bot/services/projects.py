@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import local_date
 from bot.errors import DomainError
 from bot.i18n import N_
 from bot.services.membership import record_participation
+from bot.validation import typed
 from storage import audit, membership
 from storage.models import ProjectFiling
 
@@ -16,7 +18,7 @@ from storage.models import ProjectFiling
 def starts_on(text: str, today: date) -> date:
     """Art. 14(6): a project is filed before it starts, so its start is today or later."""
     try:
-        day = date.fromisoformat(text.strip())
+        day = date.fromisoformat(typed(text))
     except ValueError as error:
         raise DomainError(N_("Please give the date as YYYY-MM-DD, e.g. 2027-03-01.")) from error
     if day < today:
@@ -27,7 +29,12 @@ def starts_on(text: str, today: date) -> date:
 
 
 async def file_project(
-    session: AsyncSession, unit_id: int, person_id: int, answers: dict[str, str], now: datetime
+    session: AsyncSession,
+    unit_id: int,
+    person_id: int,
+    answers: dict[str, str],
+    now: datetime,
+    zone: tzinfo,
 ) -> ProjectFiling:
     project = ProjectFiling(
         unit_id=unit_id,
@@ -40,7 +47,8 @@ async def file_project(
     )
     session.add(project)
     await session.flush()
-    await record_participation(session, unit_id, "project", now.date(), f"project:{project.id}")
+    today = local_date(now, zone)
+    await record_participation(session, unit_id, "project", today, f"project:{project.id}")
     await audit.record(
         session, now, person_id, "project.file", f"unit:{unit_id}", project=project.id
     )

@@ -192,7 +192,8 @@ def button_data(message: Call, label: str) -> str:
     """The callback data of the button labelled `label` in a sent message's keyboard."""
     rows = message.params.get("reply_markup", {}).get("inline_keyboard", [])
     buttons = {b["text"]: b.get("callback_data") for row in rows for b in row}
-    assert label in buttons, f"no button {label!r} among {list(buttons)}"
+    text = message.params.get("text", "")[:200]
+    assert label in buttons, f"no button {label!r} among {list(buttons)} under {text!r}"
     return buttons[label]
 
 

@@ -38,6 +38,7 @@ async def test_start_fits_the_role_and_sets_the_menu(make_app: MakeApp) -> None:
         "events",
         "docs",
         "notices",
+        "mydata",
     ]
     await admin.send("/start")
     assert "signed in as the secretariat" in admin.text

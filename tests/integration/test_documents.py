@@ -7,6 +7,7 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -362,7 +363,9 @@ async def test_buttons_sent_earlier_follow_the_units_status(
             if measure is None:
                 await membership.lift_suspension(session, unit_id, 1, clock.now())
             else:
-                await membership.discipline(session, unit_id, measure, "x", 1, clock.now())
+                await membership.discipline(
+                    session, unit_id, measure, "x", 1, clock.now(), ZoneInfo("Asia/Shanghai")
+                )
 
     await discipline(Discipline.SUSPENSION)
     await member.press_data(button)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -22,6 +23,7 @@ from tests.support.chat import ChatClient
 from tests.support.clock import FakeClock
 from tests.support.factories import credit_code, make_unit
 
+ZONE = ZoneInfo("Asia/Shanghai")
 LEADER = 7001
 MEMBER = 7002
 
@@ -35,7 +37,7 @@ async def status_of(app: App, code: str) -> UnitStatus:
 
 async def run_daily(app: App) -> list:
     async with app.sessions() as session, session.begin():
-        return await daily_membership(session, app.catalogs, app.clock.now())
+        return await daily_membership(session, app.catalogs, app.clock.now(), ZONE)
 
 
 def sent_to(client: ChatClient, chat_id: int) -> list[str]:
@@ -104,6 +106,7 @@ async def test_guest_to_withdrawn(make_app: MakeApp, clock: FakeClock) -> None:
     await contact.send("/profile")
     assert contact.text == "The command /profile is not available to you."
     await contact.send("/join")
+    await contact.press("I agree")
     await contact.send("有色金属示范企业")
     await contact.send(code)
     assert "article 16(6)" in contact.text

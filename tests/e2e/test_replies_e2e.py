@@ -12,7 +12,7 @@ from tests.e2e.conftest import Engines, TelegramUser
 from tests.support.fake_bot_api import FakeBotApi, Faults, RateLimits
 
 CROWD = 500
-RATE = 100  # messages/s: Telegram's 30, raised so that 500 replies take seconds, not 17
+RATE = 30  # messages/s overall, as Telegram enforces it: 500 replies take at least 17 s
 FIRST = 700_000
 
 
@@ -33,7 +33,7 @@ async def test_a_crowd_sending_start_at_once_is_answered_in_full(
     crowd = range(FIRST, FIRST + CROWD)
     for user_id in crowd:
         api.user_message(user_id, "/start")
-    await api.wait_until(lambda: all(api.sent.get(u) for u in crowd), timeout=60)
+    await api.wait_until(lambda: all(api.sent.get(u) for u in crowd), timeout=180)
     assert sum(1 for c in api.calls if c.error_code == 429) > 0  # refusals were met
     assert api.sends_inside_retry_after() == []
     assert all(api.texts(u)[0].startswith("Welcome") for u in crowd)

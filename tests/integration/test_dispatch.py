@@ -205,9 +205,14 @@ async def test_bad_input_gets_a_translated_reply(make_app: MakeApp) -> None:
 async def test_database_down_is_answered(make_app: MakeApp) -> None:
     app = await make_app()
     await app.engine.dispose()
-    app.dispatcher.sessions.configure(bind=_unreachable_engine(app))
+    unreachable = _unreachable_engine(app)
+    app.dispatcher.sessions.configure(bind=unreachable)
     guest = ChatClient(app, GUEST)
-    await guest.send("/start")
+    try:
+        await guest.send("/start")
+    finally:
+        # Its failed connection's thread must finish on this test's loop, not a later one's.
+        await unreachable.dispose()
     assert guest.text == "The service is briefly unavailable. Please try again in a minute."
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.context import Context
 from bot.delivery import api as delivery
+from bot.delivery.policy import REPLY
 from bot.errors import DomainError, NotAllowed, StaleButton
 from bot.i18n import N_, Catalogs, Translator
 from bot.protocol import Button, Incoming, MenuCommand, Outcome, Reply, Sender
@@ -169,7 +170,8 @@ class Dispatcher:
         outcome = Outcome()
         outcome.replies, outcome.queued = _split(replies, incoming.sender.chat_id)
         for reply in outcome.queued:  # in this transaction: sent only if it commits
-            await delivery.notify(session, reply, purpose="message", now=now)
+            purpose = REPLY if reply.chat_id == incoming.sender.chat_id else "message"
+            await delivery.notify(session, reply, purpose=purpose, now=now)
         if ctx.menus_to_refresh:
             outcome.menus = await self._menus(session, ctx.menus_to_refresh)
         return outcome

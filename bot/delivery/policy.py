@@ -8,6 +8,11 @@ from datetime import datetime, timedelta
 from bot.delivery.transport import Blocked, DeliveryError, Permanent, RetryAfter, Transient
 from storage.models import DeliveryStatus
 
+# The purpose of a reply to the person being answered that goes by the outbox (a document,
+# an export, a link: `Reply.durable`). It is paced as the engine's own replies are: the
+# overall rate and 429 holds, not the chat's one-per-second, since the person is waiting.
+REPLY = "reply"
+
 
 @dataclass(frozen=True)
 class RetryLimits:

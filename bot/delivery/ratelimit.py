@@ -60,8 +60,10 @@ class RateLimiter:
         (and a hair more, so that float rounding never fits rate + 1 sends in a second)."""
         return (1 + SLACK + HEADROOM) * (1 + 1e-9) / self.rate
 
-    def earliest(self, chat_id: int, now: float) -> float:
-        """When a send to `chat_id` could go, without booking it."""
+    def earliest(self, chat_id: int, now: float, urgent: bool = False) -> float:
+        """When a send to `chat_id` could go, without booking it (`urgent`: see `book`)."""
+        if urgent:
+            return max(now, self._next_any - SLACK, self._held_chat.get(chat_id, now))
         return max(now, self._next_any - SLACK, self._next_chat.get(chat_id, now))
 
     def book(self, chat_id: int, now: float, urgent: bool = False) -> float:
@@ -72,10 +74,7 @@ class RateLimiter:
         short burst in one chat. The send still counts against the chat for the outbox. A
         chat held by a 429 is waited out all the same.
         """
-        if urgent:
-            slot = max(now, self._next_any - SLACK, self._held_chat.get(chat_id, now))
-        else:
-            slot = self.earliest(chat_id, now)
+        slot = self.earliest(chat_id, now, urgent)
         self._next_any = max(self._next_any, slot) + self.interval
         self.hold_chat(chat_id, slot + self.chat_interval)
         if len(self._next_chat) > PRUNE_ABOVE:

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.clock import Clock
 from bot.delivery import confirmations, reports
 from bot.delivery.content import reply_of
-from bot.delivery.policy import RetryLimits, Verdict, verdict
+from bot.delivery.policy import REPLY, RetryLimits, Verdict, verdict
 from bot.delivery.progress import Display, Progress
 from bot.delivery.ratelimit import FloodWatch, RateLimiter, apply_retry_after, share_of_rate
 from bot.delivery.transport import Blocked, DeliveryError, RetryAfter, Transient, Transport
@@ -200,13 +200,16 @@ class OutboxWorker:
         now = self._seconds()
         return min(
             self._queue,
-            key=lambda job: (self.limiter.earliest(job.chat_id, now), _priority(job)),
+            key=lambda job: (
+                self.limiter.earliest(job.chat_id, now, _urgent(job)),
+                _priority(job),
+            ),
         )
 
     async def _pace(self, job: OutboxMessage | Display) -> None:
         """Sends `job` in its slot; rows whose chat is held for long go back to the outbox."""
         now = self._seconds()
-        wait = self.limiter.earliest(job.chat_id, now) - now
+        wait = self.limiter.earliest(job.chat_id, now, _urgent(job)) - now
         if wait > self._release_after:
             await self._release_held(now)
             return
@@ -215,7 +218,7 @@ class OutboxWorker:
             # pace holds between actual sends however late a turn runs (ratelimit.SLACK).
             await self._rest(min(wait, self.settings.delivery_poll_interval))
             return
-        self.limiter.book(job.chat_id, now)
+        self.limiter.book(job.chat_id, now, _urgent(job))
         self._queue.remove(job)
         self._launch(job)
 
@@ -223,7 +226,11 @@ class OutboxWorker:
         """Gives back the queued rows that cannot go soon (a 429 hold), to be claimed later;
         drops progress updates held up the same way, as the next one is due soon anyway."""
         limit = now + self._release_after
-        late = [job for job in self._queue if self.limiter.earliest(job.chat_id, now) > limit]
+        late = [
+            job
+            for job in self._queue
+            if self.limiter.earliest(job.chat_id, now, _urgent(job)) > limit
+        ]
         self._queue = [job for job in self._queue if job not in late]
         for display in late:
             if isinstance(display, Display):
@@ -236,7 +243,10 @@ class OutboxWorker:
         if not rows:
             return
         now, seconds = self.clock.now(), self._seconds()
-        wait = {row.id: self.limiter.earliest(row.chat_id, seconds) - seconds for row in rows}
+        wait = {
+            row.id: self.limiter.earliest(row.chat_id, seconds, _urgent(row)) - seconds
+            for row in rows
+        }
         due = [(id_, now + timedelta(seconds=after)) for id_, after in wait.items()]
         async with self.sessions() as session, session.begin():
             await outbox.release(session, self.name, due)
@@ -423,6 +433,11 @@ class OutboxWorker:
     async def _unfinished(self) -> int:
         async with self.sessions() as session:
             return (await outbox.counts(session)).open + await outbox.open_batches(session)
+
+
+def _urgent(job: OutboxMessage | Display) -> bool:
+    """A reply someone is waiting for, paced as the engine's own replies (policy.REPLY)."""
+    return isinstance(job, OutboxMessage) and job.purpose == REPLY
 
 
 def _priority(job: OutboxMessage | Display) -> int:

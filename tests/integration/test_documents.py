@@ -17,13 +17,14 @@ from sqlalchemy.exc import DBAPIError
 from bot.app import App
 from bot.charter.documents import Audience, Level
 from bot.charter.membership import Discipline
+from bot.delivery.policy import REPLY
 from bot.errors import STALE
 from bot.protocol import Reply
 from bot.services import documents, membership
 from handlers.documents import CORRUPTED, INVALID_LINK, REFUSALS
 from storage import people, units
 from storage.documents_models import DocumentDelivery
-from storage.models import Role, Unit, UnitStatus
+from storage.models import OutboxMessage, Role, Unit, UnitStatus
 from tests.conftest import ADMIN_ID, MakeApp
 from tests.support.chat import ChatClient
 from tests.support.clock import FakeClock
@@ -271,6 +272,19 @@ async def test_public_documents_go_to_anyone_unprotected(make_app: MakeApp) -> N
     assert not reply.protect and reply.file is not None
     assert reply.file.file_id == "file:charter.pdf"  # re-sent by Telegram's file id, unstamped
     assert "trace code" not in "".join(pdf_text(reply.file.content or b""))
+
+
+async def test_a_fetched_document_goes_by_the_outbox_as_a_reply(make_app: MakeApp) -> None:
+    """Paced as the engine's own replies (not the chat's one a second): the person waits."""
+    app = await make_app()
+    admin, guest = ChatClient(app, ADMIN_ID), ChatClient(app, GUEST)
+    document_id = await upload(
+        admin, ("charter.pdf", make_pdf()), "公开文件", "Public", announce=False
+    )
+    await guest.send(f"/start doc_{document_id}")
+    async with app.sessions() as session:
+        rows = (await session.scalars(select(OutboxMessage))).all()
+    assert [(r.chat_id, r.purpose) for r in rows if r.chat_id == GUEST] == [(GUEST, REPLY)]
 
 
 async def test_file_id_only_for_the_bot_that_received_it(

@@ -87,6 +87,17 @@ def test_an_interactive_reply_goes_first_and_pushes_the_outbox_back() -> None:
     assert limiter.earliest(9, 0.05) >= 1.0
 
 
+def test_a_reply_by_the_outbox_waits_like_an_engines_reply() -> None:
+    """A document asked for right after the list it sits on: the chat's one-a-second does
+    not hold it back (the person is waiting), a 429 hold on the chat does."""
+    limiter = RateLimiter(rate=10, chat_interval=1)
+    limiter.book(9, 0.0)  # the list the person pressed on
+    assert limiter.earliest(9, 0.05) >= 1.0
+    assert limiter.earliest(9, 0.05, urgent=True) == limiter.interval - SLACK
+    limiter.hold_chat_flooded(9, 7.0)
+    assert limiter.earliest(9, 0.05, urgent=True) == 7.0
+
+
 def test_a_lone_429_is_the_chats_and_a_flood_is_everyones() -> None:
     assert not is_storm(floods=1, attempts=1)
     assert not is_storm(floods=2, attempts=2)

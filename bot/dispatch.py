@@ -19,7 +19,7 @@ from bot.delivery import api as delivery
 from bot.delivery.policy import REPLY
 from bot.errors import DomainError, NotAllowed, StaleButton
 from bot.i18n import N_, Catalogs, Translator
-from bot.protocol import Button, Incoming, MenuCommand, Outcome, Reply, Sender
+from bot.protocol import Button, Incoming, MenuCommand, Outcome, Reply
 from bot.routing import (
     BUTTON_SEPARATOR,
     DEEP_LINK_SEPARATOR,
@@ -88,13 +88,13 @@ class Dispatcher:
         self.writers = writers or contextlib.nullcontext()  # storage.db.writer_queue
 
     async def handle(self, incoming: Incoming) -> Outcome:
-        if in_group(incoming.sender) and not self._addressed(incoming):
+        if incoming.sender.in_group and not self._addressed(incoming):
             return Outcome()  # a group's own talk is not addressed to the bot: no answer
         admission = self.flood.admit(incoming.sender.user_id, self.clock.now().timestamp())
         if admission is Admission.DROP:
             return Outcome(duplicate=True)  # silence: the sender was told once
         if admission is Admission.WARN:  # told in private; a group gets no second kind of line
-            if in_group(incoming.sender):
+            if incoming.sender.in_group:
                 return Outcome(duplicate=True)
             return self._fallback(incoming, SLOW_DOWN)
         try:
@@ -191,7 +191,7 @@ class Dispatcher:
 
     async def _route(self, ctx: Context) -> Replies:
         incoming = ctx.incoming
-        if in_group(incoming.sender):
+        if incoming.sender.in_group:
             return await self._from_group(ctx)
         if incoming.command is not None:
             return await self._command(ctx, incoming.command)
@@ -313,12 +313,6 @@ async def _arrive(session: AsyncSession, incoming: Incoming, now: datetime) -> p
     return await people.arrive(
         session, sender.user_id, sender.user_id, now, sender.display_name, sender.language_code
     )
-
-
-def in_group(sender: Sender) -> bool:
-    """Whether the update came from a group chat: a private chat's id is the user's id, and
-    Telegram's group ids are negative (an update with no user carries the chat's id twice)."""
-    return sender.chat_id != sender.user_id or sender.chat_id < 0
 
 
 def summary(incoming: Incoming) -> str:

@@ -18,6 +18,13 @@ class Sender:
     language_code: str | None = None
     display_name: str = ""
 
+    @property
+    def in_group(self) -> bool:
+        """Whether the update came from a group chat: a private chat's id is the user's id,
+        and Telegram's group ids are negative (an update with no user carries the chat's id
+        twice)."""
+        return self.chat_id != self.user_id or self.chat_id < 0
+
 
 @dataclass(frozen=True)
 class IncomingFile:

@@ -113,15 +113,10 @@ def _zone(ctx: Context) -> ZoneInfo:
     return ZoneInfo(ctx.settings.timezone)
 
 
-def _in_group(ctx: Context) -> bool:
-    sender = ctx.incoming.sender
-    return sender.chat_id != sender.user_id
-
-
 async def _in_linked_group(ctx: Context) -> bool:
     """Whether the press came from the linked group; a press in any other group is refused,
     so that no other chat is shown the leadership's check-ins or tallies (art. 14(4))."""
-    if not _in_group(ctx):
+    if not ctx.incoming.sender.in_group:
         return False
     if await meetings.group_chat_id(ctx.session) != ctx.incoming.sender.chat_id:
         raise StaleButton()
@@ -910,7 +905,7 @@ async def send_minutes(ctx: Context, meeting_id: int) -> Reply:
 
 async def link_group(ctx: Context) -> Reply:
     """Sent in a group: makes it the leadership's voting chat (open ballots are posted there)."""
-    if not _in_group(ctx):
+    if not ctx.incoming.sender.in_group:
         return Reply(
             ctx.t("Add the bot to the leadership's group chat and send /linkgroup there.")
         )

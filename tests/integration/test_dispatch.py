@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -208,11 +211,16 @@ async def test_database_down_is_answered(make_app: MakeApp) -> None:
     unreachable = _unreachable_engine(app)
     app.dispatcher.sessions.configure(bind=unreachable)
     guest = ChatClient(app, GUEST)
+    threads_before = set(threading.enumerate())
     try:
         await guest.send("/start")
     finally:
-        # Its failed connection's thread must finish on this test's loop, not a later one's.
         await unreachable.dispose()
+        # aiosqlite stops a failed connection's thread without awaiting it; the thread then
+        # answers on this test's loop, which must still be open when it does.
+        for thread in set(threading.enumerate()) - threads_before:
+            if "_connection_worker_thread" in thread.name:
+                await asyncio.to_thread(thread.join, 10)
     assert guest.text == "The service is briefly unavailable. Please try again in a minute."
 
 

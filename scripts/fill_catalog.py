@@ -1,8 +1,10 @@
-"""Fills empty msgstr entries of a catalog from a Python dict file (a translator's helper).
+"""Fills msgstr entries of a catalog from a Python dict file (a translator's helper).
 
 Usage: python scripts/fill_catalog.py LOCALE TRANSLATIONS.py  — the file defines ZH2 (singular
-msgid -> text) and ZH2_PLURAL (singular msgid -> the one Chinese form). For `en`, no file is
-needed: the English catalog repeats the msgid, since the code's messages are English.
+msgid -> text) and ZH2_PLURAL (singular msgid -> the one Chinese form); an entry given there
+replaces the catalog's text, so a wording is corrected the same way it is first written. For
+`en`, no file is needed: the English catalog repeats the msgid, since the code's messages are
+English.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ def main(locale: str, source: str | None) -> None:
         if not message.id:
             continue
         if isinstance(message.id, tuple):
-            if not any(message.string):
-                if locale == "en":
-                    message.string = message.id
-                elif message.id[0] in plural:
-                    message.string = (plural[message.id[0]],)
-        elif not message.string:
-            message.string = message.id if locale == "en" else singular.get(message.id, "")
+            if message.id[0] in plural:
+                message.string = (plural[message.id[0]],)
+            elif not any(message.string) and locale == "en":
+                message.string = message.id
+        elif message.id in singular:
+            message.string = singular[message.id]
+        elif not message.string and locale == "en":
+            message.string = message.id
     with open(path, "wb") as po:
         write_po(po, catalog, width=99)
 

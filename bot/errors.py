@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 
 
 class DomainError(Exception):
@@ -15,9 +15,18 @@ class DomainError(Exception):
         self.message = message
         self.params = params
 
+    def text(self, t: Translator) -> str:
+        """The refusal in `t`'s language; a date or moment parameter reads as people read it."""
+        return t(self.message).format(**{k: t.shown(v) for k, v in self.params.items()})
+
 
 class NotAllowed(DomainError):
     """The person's current roles do not permit the action."""
+
+
+class Toast(DomainError):
+    """Nothing to do, and nothing worth a message: a press repeating what is already recorded
+    is answered on the button with a line that fades by itself."""
 
 
 class StaleButton(DomainError):

@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale
-from babel.dates import format_datetime
+from babel.dates import format_skeleton, get_datetime_format
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import LazyProxy, Translations
@@ -77,8 +77,32 @@ class Translator:
     def nt(self, singular: str, plural: str, count: int) -> str:
         return self.translations.ngettext(singular, plural, count)
 
-    def datetime(self, moment: datetime, format: str = "medium") -> str:
-        return format_datetime(moment, format=format, tzinfo=self.zone, locale=self.locale)
+    def datetime(self, moment: datetime) -> str:
+        """A moment to the minute, in the center's 24-hour time, with its weekday:
+        "Thu, Dec 17, 2026, 23:00", "2026年12月17日周四 23:00" (Babel's medium order)."""
+        local = moment.astimezone(self.zone)
+        pattern = get_datetime_format("medium", locale=self.locale)
+        return pattern.replace("{1}", self.date(local)).replace("{0}", self.time(local))
+
+    def date(self, day: date | datetime) -> str:
+        """A calendar day with its weekday: "Thu, Dec 17, 2026", "2026年12月17日周四"; a moment
+        is taken on the center's calendar."""
+        if isinstance(day, datetime):
+            day = self.today(day)
+        return format_skeleton("yMMMEd", day, locale=self.locale)
+
+    def shown(self, value: object) -> object:
+        """A message parameter as the person reads it: a day or a moment formatted, the rest
+        as it is (the parameters of a refusal or of a note rendered per recipient)."""
+        if isinstance(value, datetime):
+            return self.datetime(value)
+        if isinstance(value, date):
+            return self.date(value)
+        return value
+
+    def time(self, moment: datetime) -> str:
+        """The time of day in the center's zone, 24-hour, to the minute: "08:03"."""
+        return format_skeleton("Hm", moment, tzinfo=self.zone, locale=self.locale)
 
     def today(self, moment: datetime) -> date:
         """The calendar day of `moment` where the person is."""

@@ -122,7 +122,8 @@ class Outcome:
 
     replies: list[Reply] = field(default_factory=list)  # to the chat the update came from
     queued: list[Reply] = field(default_factory=list)  # to other chats: already in the outbox
-    alert: str | None = None  # a short notice on the pressed button (answerCallbackQuery)
+    alert: str | None = None  # a notice on the pressed button, shown until dismissed
+    toast: str | None = None  # a short answer on the pressed button that fades by itself
     menus: dict[int, list[MenuCommand]] = field(default_factory=dict)  # chat id -> menu
     duplicate: bool = False
 

@@ -9,6 +9,7 @@ from bot.routing import Command, Feature
 from bot.validation import typed
 from storage import audit, units
 from storage.models import Person, Role
+from storage.names import printed_names
 
 SECRETARIAT = frozenset({Role.SECRETARIAT})
 
@@ -25,13 +26,20 @@ async def show(ctx: Context) -> Reply:
     if not entries:
         return Reply(ctx.t("The audit log has no entries here yet."))
     lines = [ctx.t("Audit log, newest first:")]
+    actors = await _actor_names(ctx, {e.actor_id for e in entries if e.actor_id})
+    the_bot = ctx.t("the bot")
     for entry in entries:
-        actor = await ctx.session.get(Person, entry.actor_id) if entry.actor_id else None
-        who = (actor.display_name or str(actor.telegram_id)) if actor else ctx.t("the bot")
+        who = actors.get(entry.actor_id or 0, the_bot)
         details = " ".join(f"{k}={v}" for k, v in entry.details.items())
-        when = ctx.t.datetime(entry.at, "short")
+        when = ctx.t.datetime(entry.at)
         lines.append(f"{when} {who}: {entry.action} {entry.subject} {details}".rstrip())
     return Reply("\n".join(lines))
+
+
+async def _actor_names(ctx: Context, actor_ids: set[int]) -> dict[int, str]:
+    """Who acted, by the roster's name (storage.names), each person loaded once."""
+    actors = [await ctx.session.get(Person, actor_id) for actor_id in sorted(actor_ids)]
+    return await printed_names(ctx.session, [a for a in actors if a is not None])
 
 
 def setup() -> Feature:

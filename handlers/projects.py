@@ -64,7 +64,7 @@ async def answer_start(ctx: Context) -> list[Reply]:
         unit=found[0].name,
         title=project.title,
         client=project.client,
-        day=day.isoformat(),
+        day=day,
         scope=project.scope,
     )
     staff = await notify.secretariat(ctx.session)

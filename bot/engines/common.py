@@ -236,7 +236,7 @@ class TelegramEngine(ABC):
         outcome = await self.app.dispatcher.handle(incoming)
         try:
             if query is not None:
-                await query.answer(outcome.alert, show_alert=bool(outcome.alert))
+                await query.answer(outcome.alert or outcome.toast, show_alert=bool(outcome.alert))
             await self.carry_out(outcome, chat_id, message_id)
         except Exception as error:  # an answer that cannot be sent must not stop the chat
             log.exception("outcome of %s not carried out", incoming.update_key)

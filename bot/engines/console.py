@@ -122,6 +122,8 @@ class ConsoleEngine:
     def _show(self, outcome: Outcome) -> None:
         if outcome.alert:
             self._print(f"(!) {outcome.alert}")
+        if outcome.toast:
+            self._print(f"(i) {outcome.toast}")
         for reply in outcome.replies:
             self._show_reply(reply)
         for chat_id, menu in outcome.menus.items():

@@ -19,10 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
-
-from babel.dates import format_date
 
 from bot.clock import local_date
 from bot.i18n import N_
@@ -126,9 +124,9 @@ async def _render_art27(firing: Firing) -> Reply | None:
 
     if not await meetings.quarter_needs_meeting(firing.session, firing.now, firing.t.zone):
         return None  # a meeting was held or is scheduled this quarter: nothing to remind
-    last_day = datetime.fromisoformat(firing.reminder.payload["last_day"])  # a date, no time
-    date = format_date(last_day, format="long", locale=firing.t.locale)
-    return Reply(firing.t(ART27_TEXT).format(date=date))
+    last_day = date.fromisoformat(firing.reminder.payload["last_day"])
+    shown = firing.t.date(last_day)
+    return Reply(firing.t(ART27_TEXT).format(date=shown))
 
 
 async def _render_art33(firing: Firing) -> Reply:

@@ -45,7 +45,7 @@ async def daily_membership(
                 "before then (an event, a notice acknowledged, a vote or a filed project)."
             ),
             unit=unit.name,
-            day=deadline.isoformat(),
+            day=deadline,
         )
         recipients = [
             *await notify.unit_contacts(session, unit.id),

@@ -83,3 +83,18 @@ async def test_injected_faults(http: ClientSession) -> None:
         faults.outage_until = 0.0
         assert (await call(http, api, "sendMessage", chat_id=1, text="a"))["ok"]
         assert [c.error_code for c in api.calls_of("sendMessage")] == [403, 429, 502, None]
+
+
+async def test_lengths_are_counted_as_telegram_counts_them(http: ClientSession) -> None:
+    """4,096 for a text and 1,024 for a caption, on the text as read, in UTF-16 units."""
+    async with FakeBotApi(TOKEN) as api:
+        fits = "<b>" + "a" * 4096 + "</b>"
+        assert (await call(http, api, "sendMessage", chat_id=7, text=fits, parse_mode="HTML"))[
+            "ok"
+        ]
+        over = await call(http, api, "sendMessage", chat_id=7, text="📢" * 2049)
+        assert over["description"] == "Bad Request: message is too long"
+        entities = "&amp;" * 1000  # 1,000 characters as read
+        assert (await call(http, api, "sendMessage", chat_id=7, text=entities, parse_mode="HTML"))[
+            "ok"
+        ]

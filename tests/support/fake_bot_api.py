@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import html
 import itertools
 import json
 import math
 import random
+import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -36,6 +38,21 @@ METHODS = (
     "deleteMyCommands", "close", "logOut", "deleteMessage",
 )  # fmt: skip
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024  # Telegram's, counted on the text as read
+
+
+def read_length(text: str, parse_mode: object) -> int:
+    """A text's length as Telegram counts it: after parsing its markup, in UTF-16 units."""
+    if str(parse_mode).upper() == "HTML":
+        text = html.unescape(re.sub(r"<[^>]*>", "", text))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _check_length(params: Params, key: str, limit: int, what: str) -> None:
+    if read_length(str(params.get(key) or ""), params.get("parse_mode")) > limit:
+        raise ApiError(400, f"Bad Request: {what} is too long")
 
 
 class ApiError(Exception):
@@ -96,6 +113,7 @@ class Faults:
     blocked_chats: set[int] = field(default_factory=set)
     outage_until: float = 0.0  # time.monotonic() until which sends answer `outage_status`
     outage_status: int = 502
+    outage_sends: int = 0  # the next sends answer `outage_status`, however long they take
     hold_downloads: bool = False  # file downloads wait for `FakeBotApi.release_downloads()`
     hang_sends: bool = False  # sends get no answer until `FakeBotApi.release_sends()`
     lose_sends: int = 0  # the next sends get no answer ever and are not delivered: time-outs
@@ -434,6 +452,7 @@ class FakeBotApi:
         return {"url": self.webhook["url"], "has_custom_certificate": False, **pending}
 
     async def _m_sendMessage(self, params: Params) -> Json:
+        _check_length(params, "text", TEXT_LIMIT, "message")
         return self._bot_message(params, text=str(params["text"]))
 
     async def _m_sendDocument(self, params: Params) -> Json:
@@ -442,10 +461,12 @@ class FakeBotApi:
         stored = stored or self.files.get(str(document))
         if stored is None:
             raise ApiError(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        _check_length(params, "caption", CAPTION_LIMIT, "message caption")
         extra = {"caption": params["caption"]} if params.get("caption") else {}
         return self._bot_message(params, document=_document(stored), **extra)
 
     async def _m_editMessageText(self, params: Params) -> Json:
+        _check_length(params, "text", TEXT_LIMIT, "message")
         message = self.messages.get((int(params["chat_id"]), int(params["message_id"])))
         if message is None:
             raise ApiError(400, "Bad Request: message to edit not found")
@@ -503,6 +524,9 @@ class FakeBotApi:
         now, faults = time.monotonic(), self.faults
         if chat_id in faults.blocked_chats:
             raise ApiError(403, "Forbidden: bot was blocked by the user")
+        if faults.outage_sends > 0:
+            faults.outage_sends -= 1
+            raise ApiError(faults.outage_status, HTTPStatus(faults.outage_status).phrase)
         if now < faults.outage_until:
             raise ApiError(faults.outage_status, HTTPStatus(faults.outage_status).phrase)
         if faults.flood_fraction and self._random.random() < faults.flood_fraction:

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.i18n import N_, Translator
+from bot.labels import aside
 from storage.meetings_models import BallotKind, Choice, MotionKind, MotionStatus, Presence
 
 KINDS = {
@@ -18,6 +19,10 @@ KINDS = {
 }
 BALLOTS = {BallotKind.OPEN: N_("open ballot"), BallotKind.SECRET: N_("secret ballot")}
 CHOICES = {Choice.FOR: N_("For"), Choice.AGAINST: N_("Against"), Choice.ABSTAIN: N_("Abstain")}
+# Punctuation belongs to the language: "(resolution, open ballot)" reads "（决议，记名投票）".
+KIND_AND_BALLOT = N_("{kind}, {ballot}")
+MOTION_HEAD = N_("{n}. {title} ({kind}, {ballot})")
+VOTE_LINE = N_("{unit} — {voter}: {choice} ({when})")
 PRESENCE = {
     Presence.PRESENT: N_("present"),
     Presence.EXCUSED: N_("absent with leave"),
@@ -87,6 +92,19 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def motion_head(
+    t: Translator, position: int, title: str, kind: MotionKind, ballot: BallotKind
+) -> str:
+    """A motion as the agenda lists it: "1. Budget (resolution, open ballot)"."""
+    return t(MOTION_HEAD).format(
+        n=position, title=title, kind=t(KINDS[kind]), ballot=t(BALLOTS[ballot])
+    )
+
+
+def kind_and_ballot(t: Translator, kind: MotionKind, ballot: BallotKind) -> str:
+    return t(KIND_AND_BALLOT).format(kind=t(KINDS[kind]), ballot=t(BALLOTS[ballot]))
+
+
 def result_label(line: MotionLine) -> str:
     """The msgid naming a motion's outcome."""
     if line.status is not MotionStatus.CLOSED:
@@ -102,7 +120,7 @@ def to_docx(record: MinutesRecord, t: Translator) -> bytes:
     document.add_heading(t("Minutes of the joint directors' meeting"), level=1)
     document.add_paragraph(
         t("Meeting {id}: {when}, {place}").format(
-            id=record.meeting_id, when=t.datetime(record.starts_at, "short"), place=record.place
+            id=record.meeting_id, when=t.datetime(record.starts_at), place=record.place
         )
     )
     document.add_paragraph(
@@ -127,7 +145,7 @@ def _attendance(document: Any, record: MinutesRecord, t: Translator) -> None:
     for seat in record.seats:
         presence = t(PRESENCE[seat.presence])
         if seat.leave_reason:
-            presence += f" ({seat.leave_reason})"
+            presence = aside(t, presence, seat.leave_reason)
         row = table.add_row().cells
         row[0].text, row[1].text, row[2].text = seat.unit, seat.holder, presence
         row[3].text = seat.representative or ""
@@ -135,13 +153,14 @@ def _attendance(document: Any, record: MinutesRecord, t: Translator) -> None:
 
 def _motion(document: Any, line: MotionLine, t: Translator) -> None:
     document.add_heading(f"{line.position}. {line.title}", level=2)
-    document.add_paragraph(f"{t(KINDS[line.kind])}, {t(BALLOTS[line.ballot])}")
+    document.add_paragraph(kind_and_ballot(t, line.kind, line.ballot))
     if line.status is MotionStatus.CLOSED:
         document.add_paragraph(counts_text(t, line))
     document.add_paragraph(t(result_label(line)))
     for vote in line.votes:
-        when = t.datetime(vote.at, "short")
-        document.add_paragraph(f"{vote.unit} — {vote.voter}: {t(CHOICES[vote.choice])} ({when})")
+        choice, when = t(CHOICES[vote.choice]), t.datetime(vote.at)
+        text = t(VOTE_LINE).format(unit=vote.unit, voter=vote.voter, choice=choice, when=when)
+        document.add_paragraph(text)
     if line.receipts:
         document.add_paragraph(t("Receipts of the secret ballots:"))
         for receipt, choice in line.receipts:

@@ -15,8 +15,9 @@ from bot.charter import meetings as rules
 from bot.charter.membership import has_member_rights
 from bot.clock import local_date
 from bot.context import Context
-from bot.errors import DomainError, NotAllowed, StaleButton
+from bot.errors import DomainError, NotAllowed, StaleButton, Toast
 from bot.i18n import N_, Translator
+from bot.labels import aside, listed
 from bot.minutes import BALLOTS, CHOICES, KINDS
 from bot.protocol import Button, OutgoingFile, Reply
 from bot.routing import (
@@ -71,11 +72,24 @@ LOST_SEAT = N_(
     "without leave in a row (art. 19)."
 )
 WAITING = N_("not yet put to the vote")
+# A press repeating the vote already recorded: answered on the button, no second confirmation.
+ALREADY_RECORDED = {
+    Choice.FOR: N_("You have already voted “For”."),
+    Choice.AGAINST: N_("You have already voted “Against”."),
+    Choice.ABSTAIN: N_("You have already voted “Abstain”."),
+}
 CHECKED_IN = N_("Checked in for {unit}.")
 ENDED = N_(
     "The joint directors' meeting {id} has ended; {present} of {total} director and "
     "deputy-director units were present. The minutes are in /meetings."
 )
+# Punctuation belongs to the language: "Unit — Holder: present" reads "单位（持席人）：出席".
+LISTED_MEETING = N_("{meeting} — {status}")
+SEAT_LINE = N_("• {unit} — {holder}: {state}")
+REPRESENTED_BY = N_("{state}; represented by {name}")
+MOTION_STATE = N_("{motion} — {state}")
+RESULT_AND_COUNTS = N_("{result}: {counts}")
+CHOICE_COUNT = N_("{choice} {count}")
 Rows = tuple[tuple[Button, ...], ...]
 
 
@@ -134,7 +148,7 @@ async def new_meeting(ctx: Context) -> Reply:
         "When is the joint meeting? Send the local date and time as YYYY-MM-DD HH:MM. The agenda "
         "must go out 15 days ahead (art. 20): the earliest date is {earliest}. /cancel stops."
     )
-    return Reply(text.format(earliest=rules.earliest_meeting_date(today).isoformat()))
+    return Reply(text.format(earliest=ctx.t.date(rules.earliest_meeting_date(today))))
 
 
 async def answer_when(ctx: Context) -> Reply:
@@ -261,7 +275,7 @@ def _drafts(answers: dict) -> list[meetings.MotionDraft]:
 
 def _summary(ctx: Context) -> Reply:
     a, t = ctx.answers, ctx.t
-    when = t.datetime(datetime.fromisoformat(a["starts_at"]), "short")
+    when = t.datetime(datetime.fromisoformat(a["starts_at"]))
     lines = [t("Please check the meeting:"), t("When: {when}").format(when=when)]
     lines.append(t("Where: {place}").format(place=a["place"]))
     lines += [_draft_line(t, n, d) for n, d in enumerate(_drafts(a), start=1)]
@@ -271,12 +285,12 @@ def _summary(ctx: Context) -> Reply:
 
 
 def _draft_line(t: Translator, n: int, d: meetings.MotionDraft) -> str:
-    line = _motion_head(t, n, d.title, d.kind, d.ballot)
+    line = minutes.motion_head(t, n, d.title, d.kind, d.ballot)
     return line + (" " + _documents(t, d.document_ids) if d.document_ids else "")
 
 
 def _documents(t: Translator, ids: Iterable[int]) -> str:
-    return t("Documents: {numbers}").format(numbers=", ".join(f"#{i}" for i in ids))
+    return t("Documents: {numbers}").format(numbers=listed(t, [f"#{i}" for i in ids]))
 
 
 async def _schedule(ctx: Context) -> list[Reply]:
@@ -311,7 +325,7 @@ def _agenda(t: Translator, meeting: Meeting, motions: Sequence[Motion], full: bo
     """The agenda (议题, art. 20): in full for the seat holders, titles for member units."""
     lines = [_heading(t, meeting), t("Agenda (art. 20):")]
     for m in motions:
-        lines.append(_motion_head(t, m.position, m.title, m.kind, m.ballot))
+        lines.append(minutes.motion_head(t, m.position, m.title, m.kind, m.ballot))
         if full:
             lines.append(m.text)
             lines += [_documents(t, m.document_ids)] if m.document_ids else []
@@ -325,7 +339,7 @@ def _papers(motions: Sequence[Motion]) -> list[tuple[str, str]]:
 
 def _heading(t: Translator, meeting: Meeting) -> str:
     return t("Joint directors' meeting {id}: {when}, {place}").format(
-        id=meeting.id, when=t.datetime(meeting.starts_at, "short"), place=meeting.place
+        id=meeting.id, when=t.datetime(meeting.starts_at), place=meeting.place
     )
 
 
@@ -347,7 +361,10 @@ async def list_meetings(ctx: Context) -> Reply:
             text += "\n" + ctx.t("Schedule one with /newmeeting.")
         return Reply(text)
     lines = [ctx.t("Joint directors' meetings:")]
-    lines += [f"{_heading(ctx.t, m)} — {ctx.t(STATUSES[m.status])}" for m in found]
+    lines += [
+        ctx.t(LISTED_MEETING).format(meeting=_heading(ctx.t, m), status=ctx.t(STATUSES[m.status]))
+        for m in found
+    ]
     rows = tuple(
         (Button(ctx.t("Open meeting {id}").format(id=m.id), button_data("mc", m.id)),)
         for m in found
@@ -416,24 +433,20 @@ def _seat_line(t: Translator, a: Acting) -> str:
         state = t("not checked in")
     if a.representative is not None and a.attendance is not None:
         name = a.attendance.representative_name
-        state += "; " + t("represented by {name}").format(name=name)
-    return f"• {a.unit.name} — {a.seat.name}: {state}"
+        state = t(REPRESENTED_BY).format(state=state, name=name)
+    return t(SEAT_LINE).format(unit=a.unit.name, holder=a.seat.name, state=state)
 
 
 async def _motion_line(ctx: Context, m: Motion) -> str:
-    t, head = ctx.t, _motion_head(ctx.t, m.position, m.title, m.kind, m.ballot)
+    t, head = ctx.t, minutes.motion_head(ctx.t, m.position, m.title, m.kind, m.ballot)
     if m.status is MotionStatus.PENDING:
-        return f"{head} — {t(WAITING)}"
-    if m.status is MotionStatus.OPEN:
-        counts, voted = await meetings.live_tally(ctx.session, m)
-        return f"{head} — {_live(t, counts, voted)}"
-    return f"{head} — {t(minutes.result_label(_line(m)))}: {minutes.counts_text(t, _line(m))}"
-
-
-def _motion_head(
-    t: Translator, position: int, title: str, kind: MotionKind, ballot: BallotKind
-) -> str:
-    return f"{position}. {title} ({t(KINDS[kind])}, {t(BALLOTS[ballot])})"
+        state = t(WAITING)
+    elif m.status is MotionStatus.OPEN:
+        state = _live(t, *await meetings.live_tally(ctx.session, m))
+    else:
+        result, counts = t(minutes.result_label(_line(m))), minutes.counts_text(t, _line(m))
+        state = t(RESULT_AND_COUNTS).format(result=result, counts=counts)
+    return t(MOTION_STATE).format(motion=head, state=state)
 
 
 def _line(m: Motion) -> minutes.MotionLine:
@@ -454,9 +467,10 @@ def _line(m: Motion) -> minutes.MotionLine:
 
 def _live(t: Translator, counts: dict[Choice, int], voted: int) -> str:
     text = t("open for voting; votes cast: {voted}").format(voted=voted)
-    if counts:
-        text += " (" + ", ".join(f"{t(CHOICES[c])} {counts.get(c, 0)}" for c in Choice) + ")"
-    return text
+    if not counts:
+        return text
+    each = [t(CHOICE_COUNT).format(choice=t(CHOICES[c]), count=counts.get(c, 0)) for c in Choice]
+    return aside(t, text, listed(t, each))
 
 
 def _admin_buttons(t: Translator, board: Board) -> Rows:
@@ -705,17 +719,16 @@ async def _approve(ctx: Context, meeting_id: int) -> list[Reply]:
 
 
 def _results_for_members(t: Translator, board: Board) -> str:
-    lines = [
-        t("Results, the minutes being approved: {meeting}").format(
-            meeting=_heading(t, board.meeting)
-        )
-    ]
+    lines = [_heading(t, board.meeting), t("Results, as recorded in the approved minutes:")]
     for m in board.motions:
         line = _line(m)
-        counts = minutes.counts_text(t, line) if m.status is MotionStatus.CLOSED else ""
-        lines.append(
-            f"{m.position}. {m.title}: {t(minutes.result_label(line))}. {counts}".rstrip()
-        )
+        result = t(minutes.result_label(line))
+        if m.status is MotionStatus.CLOSED:
+            text = t("{n}. {title}: {result}. {counts}")
+            counts = minutes.counts_text(t, line)
+        else:
+            text, counts = t("{n}. {title}: {result}."), ""
+        lines.append(text.format(n=m.position, title=m.title, result=result, counts=counts))
     return "\n".join(lines)
 
 
@@ -776,7 +789,8 @@ async def _group_check_in(ctx: Context, board: Board) -> Reply:
 
 
 async def vote(ctx: Context, motion_id: int, choice: Choice) -> Reply | list[Reply]:
-    """Records the presser's vote for their seat; in the group the tally updates in place."""
+    """Records the presser's vote for their seat; in the group the tally updates in place.
+    A press repeating the vote changes nothing, so it gets a short answer on the button only."""
     in_group = await _in_linked_group(ctx)
     cast = await meetings.cast_vote(
         ctx.session,
@@ -787,6 +801,8 @@ async def vote(ctx: Context, motion_id: int, choice: Choice) -> Reply | list[Rep
         _zone(ctx),
         in_group,
     )
+    if cast.unchanged:
+        raise Toast(ALREADY_RECORDED[cast.choice])
     if in_group:
         confirm = partial(_vote_text, cast=cast)
         return [await _group_tally(ctx, cast.motion), *_tell(ctx, [ctx.person], confirm)]
@@ -869,7 +885,10 @@ async def representative(ctx: Context, action: str, meeting_id: int) -> list[Rep
     gone = notify.note(
         N_("You no longer represent {unit} at meeting {id}."), unit=acting.unit.name, id=meeting_id
     )
-    done = Reply(ctx.t("Withdrawn; you act for your seat yourself."), edit=True)
+    done = Reply(
+        ctx.t("Your representative is withdrawn: you attend and vote for your seat yourself."),
+        edit=True,
+    )
     return [done, *_note(ctx, [former] if former else [], gone)]
 
 
@@ -878,7 +897,8 @@ async def accept_representation(ctx: Context, link_token: str) -> list[Reply]:
     meeting, acting = await meetings.accept_representative(
         ctx.session, link_token, ctx.person, ctx.clock.now()
     )
-    name = ctx.person.display_name or str(ctx.person.telegram_id)
+    assert acting.attendance is not None
+    name = acting.attendance.representative_name  # the roster's name, if they are on it
     told = notify.note(N_("{name} will represent you at meeting {id}."), name=name, id=meeting.id)
     text = ctx.t(
         "You will represent {holder} of {unit} at the joint directors' meeting {id}. When "

@@ -440,10 +440,14 @@ class Reminder(Base):
             sqlite_where=text("status = 'pending'"),
             postgresql_where=text("status = 'pending'"),
         ),
+        Index("ix_reminders_subject", "subject", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(48))
+    # What the reminder is about, for one audience ("meeting:7"): of the reminders with the
+    # same subject that are due, only the latest is sent (bot/reminders/policy.py).
+    subject: Mapped[str | None] = mapped_column(String(128))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     chat_id: Mapped[int | None] = mapped_column(BigInteger)
     role: Mapped[Role | None] = mapped_column(_str_enum(Role))

@@ -8,6 +8,7 @@ idempotent. Nothing here commits.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -31,10 +32,15 @@ async def schedule(
     role: Role | None = None,
     payload: dict[str, Any] | None = None,
     expires_at: datetime | None = None,
+    subject: str | None = None,
     replace: bool = True,
 ) -> Reminder:
     """Creates the reminder for `dedup_key`, or — with `replace` — moves a pending or
-    cancelled one to the new time (an event moved). One already sent is left as it is."""
+    cancelled one to the new time (an event moved). One already sent is left as it is.
+
+    `subject` names the thing reminded of, for this audience: reminders with the same subject
+    stand in for one another, so when several are due only the latest is sent (a meeting's
+    1-day and 1-hour reminders after a restart)."""
     existing = await by_key(session, dedup_key)
     if existing is None:
         reminder = Reminder(
@@ -46,6 +52,7 @@ async def schedule(
             expires_at=expires_at,
             payload=payload or {},
             dedup_key=dedup_key,
+            subject=subject,
             status=ReminderStatus.PENDING,
             created_at=now,
             note="",
@@ -56,6 +63,7 @@ async def schedule(
     if replace and existing.status in _REARMABLE:
         existing.due_at, existing.expires_at = due_at, expires_at
         existing.payload, existing.status = payload or {}, ReminderStatus.PENDING
+        existing.subject = subject
         await session.flush()
     return existing
 
@@ -98,6 +106,23 @@ async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[Re
         .execution_options(synchronize_session=False)
     )
     return sorted((await session.scalars(taken)).all(), key=lambda r: (r.due_at, r.id))
+
+
+async def latest_due(
+    session: AsyncSession, subjects: Iterable[str], now: datetime
+) -> dict[str, datetime]:
+    """The due time of the latest reminder of each subject that is due by `now`, pending or
+    claimed (those of this sweep are claimed already): one statement for a whole chunk."""
+    wanted = set(subjects)
+    if not wanted:
+        return {}
+    latest = (
+        select(Reminder.subject, func.max(Reminder.due_at))
+        .where(Reminder.subject.in_(wanted), Reminder.due_at <= now)
+        .where(Reminder.status.in_((ReminderStatus.PENDING, ReminderStatus.DONE)))
+        .group_by(Reminder.subject)
+    )
+    return {subject: due for subject, due in (await session.execute(latest)).all()}
 
 
 def drop(reminder: Reminder, note: str) -> None:

@@ -45,6 +45,7 @@ from storage.meetings_models import (
     Vote,
 )
 from storage.models import Person, Role, Unit
+from storage.names import printed_name_of
 
 START_EARLY = timedelta(hours=2)  # check-in opens this long before the announced time
 REPRESENTATIVE_PREFIX = "mrep"
@@ -210,7 +211,7 @@ def check_date(starts_at: datetime, now: datetime, zone: tzinfo) -> None:
         raise DomainError(IN_THE_PAST)
     today = local_date(now, zone)
     if not rules.notice_suffices(local_date(starts_at, zone), today):
-        raise DomainError(TOO_SOON, earliest=rules.earliest_meeting_date(today).isoformat())
+        raise DomainError(TOO_SOON, earliest=rules.earliest_meeting_date(today))
 
 
 async def check_documents(session: AsyncSession, document_ids: list[int]) -> None:
@@ -235,6 +236,8 @@ def _motion(meeting_id: int, position: int, draft: MotionDraft) -> Motion:
 
 
 async def _schedule_reminders(session: AsyncSession, meeting: Meeting, now: datetime) -> None:
+    """A day and an hour before; none once it has begun, and of the two due together after a
+    restart only the later one goes (one subject)."""
     for before in rules.MEETING_REMINDERS:
         if meeting.starts_at - before > now:
             await reminders.schedule(
@@ -244,6 +247,7 @@ async def _schedule_reminders(session: AsyncSession, meeting: Meeting, now: date
                 due_at=meeting.starts_at - before,
                 expires_at=meeting.starts_at,
                 dedup_key=_reminder_key(meeting, before),
+                subject=f"meeting:{meeting.id}",
                 payload={"meeting_id": meeting.id},
                 now=now,
             )
@@ -446,7 +450,8 @@ async def accept_representative(
     """Binds the person who opened the link as the seat's representative at that meeting."""
     row, meeting = await _valid_invitation(session, token, person, now)
     row.representative_id, row.representative_token = person.id, None
-    row.representative_name = person.display_name or str(person.telegram_id)
+    # Kept as the minutes and attendance lists print it: the roster's name if they are on it.
+    row.representative_name = await printed_name_of(session, person)
     try:
         async with session.begin_nested():
             await session.flush()
@@ -882,7 +887,7 @@ async def render_reminder(firing: Firing) -> Reply | None:
     meeting = await stored.meeting(firing.session, firing.reminder.payload["meeting_id"])
     if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
         return None
-    when = firing.t.datetime(meeting.starts_at, "short")
+    when = firing.t.datetime(meeting.starts_at)
     return Reply(firing.t(REMINDER_TEXT).format(when=when, place=meeting.place))
 
 

@@ -131,7 +131,10 @@ async def test_a_seat_holder_votes_once(
     await holder.send("/meetings")
     await holder.press(prefix="mc:")
     await holder.press(prefix=f"mv:{world.motion_ids[0]}:for")
-    await holder.press(prefix=f"mv:{world.motion_ids[0]}:for")  # pressed twice: one vote
+    found = holder._button(None, f"mv:{world.motion_ids[0]}:for")
+    assert found is not None
+    answer = await holder.user.press_data(*found)  # pressed twice: one vote, a toast
+    assert answer.params["text"] == "You have already voted “For”."
     async with engine.app.sessions() as session:
         votes = await session.scalar(
             select(func.count()).select_from(Vote).where(Vote.motion_id == world.motion_ids[0])

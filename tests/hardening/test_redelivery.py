@@ -30,9 +30,9 @@ TOTAL = 1000
 # Columns whose values are random by design (tokens, trace codes) or surrogate keys whose
 # numbering follows the arrival order across chats, which the shuffle changes on purpose.
 VARYING = {"id", "trace_code", "representative_token", "token", "receipt", "claimed_by"}
-# A reminder names the signup it is for by its id, and so does its dedup key; a document's
-# outbox row carries its access-log line to be, with its trace code.
-VARYING_IN = {"reminders": {"payload", "dedup_key"}, "outbox": {"on_sent"}}
+# A reminder names the signup it is for by its id, and so do its dedup key and subject; a
+# document's outbox row carries its access-log line to be, with its trace code.
+VARYING_IN = {"reminders": {"payload", "dedup_key", "subject"}, "outbox": {"on_sent"}}
 SKIP_TABLES = {"processed_updates", "alembic_version"}
 
 

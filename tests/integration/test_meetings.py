@@ -217,7 +217,7 @@ async def test_notice_of_fifteen_days(make_app: MakeApp, clock: FakeClock) -> No
     await seat_units(app, clock, directors=1, deputies=1)
     admin = ChatClient(app, ADMIN_ID)
     await admin.send("/newmeeting")
-    assert "the earliest date is 2026-12-10" in admin.text  # 25 Nov + 15 days
+    assert "the earliest date is Thu, Dec 10, 2026" in admin.text  # 25 Nov + 15 days
     await admin.send("2026-12-09 18:00")
     assert "the earliest possible date is 2026-12-10" in admin.text
     await admin.send("10 December")
@@ -523,7 +523,7 @@ async def test_open_ballot_in_the_linked_group(make_app: MakeApp, clock: FakeClo
 
     pressed = await in_group(app, holder_id(1), f"mv:{first}:for")
     assert pressed.alert is None and pressed.replies[0].edit and pressed.replies[0].chat_id is None
-    assert "表决中；已投票1人 (赞成 1, 反对 0, 弃权 0)" in pressed.replies[0].text
+    assert "表决中；已投票1人（赞成1、反对0、弃权0）" in pressed.replies[0].text
     assert to_chat(pressed, holder_id(1))  # a private confirmation
     stranger = await in_group(app, GUEST, f"mv:{first}:for")
     assert stranger.alert and "Only seat holders" in stranger.alert and not stranger.replies
@@ -703,7 +703,7 @@ async def test_reminders_quarter_and_term(make_app: MakeApp, clock: FakeClock) -
     async with app.sessions() as session:
         sent = (await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id))).all()
     assert sent[0].purpose == "reminder:art12_term_end" and "测试单位 1" in sent[0].text
-    assert rules.term_ends(unit.tier_since).isoformat() in sent[0].text
+    assert "2026年12月26日周六届满" in sent[0].text
     assert sent[1].purpose == "reminder:meeting_reminder" and "Room 301" in sent[1].text
     admin = ChatClient(app, ADMIN_ID)
     await admin.press_data(f"ms:cancel:{meeting_id}")

@@ -151,7 +151,7 @@ async def test_too_late_is_dropped_and_the_secretariat_told(
     assert (await statuses(sessions))["stale"] == (ReminderStatus.DROPPED, "too late")
     [(chat, text)] = await outbox_texts(sessions)
     assert chat == 901
-    assert text.startswith("A reminder was not sent because it was too late")
+    assert text.startswith("1 reminder was not sent because it was too late")
     assert "quarterly office meeting check (art. 27)" in text
 
 
@@ -225,7 +225,7 @@ async def test_a_role_reminder_reaches_each_holder_in_their_language(
 
     texts = dict(await outbox_texts(sessions))
     assert set(texts) == {911, 912}
-    assert texts[911].startswith("Article 27:") and "March 31, 2027" in texts[911]
+    assert texts[911].startswith("Article 27:") and "Wed, Mar 31, 2027" in texts[911]
     assert texts[912].startswith("第二十七条") and "2027年3月31日" in texts[912]
 
 

@@ -15,7 +15,7 @@ from bot import validation
 from bot.charter.documents import Audience, Level, Reason
 from bot.context import Context
 from bot.errors import DomainError, StaleButton
-from bot.i18n import N_
+from bot.i18n import N_, Translator
 from bot.links import start_link
 from bot.protocol import Button, OutgoingFile, Reply
 from bot.routing import ButtonAction, Command, DeepLink, Feature, Form, Id, button_data, one_of
@@ -41,21 +41,37 @@ LEVELS = {
 }
 REVIEWERS = (Level.LEADERSHIP, Level.EXPERTS, Level.MEMBERS)
 DRAFT_READERS = (Reason.REVIEWER, Reason.SECRETARIAT)
-REFUSALS = {
-    Reason.NOT_MEMBER: N_(
-        "You may not receive this document: it is for the center's member units, and you are "
-        "not the contact person of a member unit."
-    ),
-    Reason.SUSPENDED: N_(
-        "You may not receive this document: your unit's member rights are suspended "
-        "(charter art. 15)."
-    ),
-    Reason.NOT_PUBLISHED: N_("You may not receive this document: it has not been published yet."),
-    Reason.NOT_IN_AUDIENCE: N_("You may not receive this document: it is not addressed to you."),
+# Whom a document is for, named in a refusal (art. 13(1); 19 and 21 for the two bodies).
+AUDIENCES = {
+    Level.PUBLIC: N_("everyone"),
+    Level.MEMBERS: N_("the center's member units"),
+    Level.LEADERSHIP: N_("the members of the joint directors' meeting"),
+    Level.EXPERTS: N_("the members of the expert committee"),
+    Level.UNITS: N_("the member units named by the secretariat"),
 }
+NOT_PUBLISHED = N_("You may not receive this document: it has not been published yet.")
+SUSPENDED = N_(
+    "You may not receive this document: it is only for {audience}, and your unit's rights as "
+    "a member unit are suspended (charter art. 15(3))."
+)
+NOT_A_CONTACT = N_(
+    "You may not receive this document: it is only for {audience}, and you are not the "
+    "contact person of a member unit."
+)
+NOT_AMONG = N_(
+    "You may not receive this document: it is only for {audience}, and you are not among them."
+)
 CORRUPTED = N_(
     "This document cannot be sent now: its stored copy failed the integrity check. "
     "The secretariat has been told."
+)
+TRACED = N_(
+    "Trace code {code}: {title}, version {number}, sent on {when} to {name} of {unit}. "
+    "How it was obtained: {how}."
+)
+TRACED_NO_UNIT = N_(
+    "Trace code {code}: {title}, version {number}, sent on {when} to {name}. "
+    "How it was obtained: {how}."
 )
 INVALID_LINK = N_("This link is not valid. Send /start to begin.")
 ASK_FILE = N_(
@@ -100,7 +116,7 @@ def _listing(ctx: Context, shown: list[Document], now: datetime) -> list[str]:
 
 
 def _list_line(ctx: Context, document: Document, now: datetime) -> str:
-    day = ctx.t.today(document.updated_at).isoformat()
+    day = ctx.t.date(document.updated_at)
     line = f"• {document.id}. {document.title[:80]} — {day}"
     if document.embargo_until is not None and now < document.embargo_until:
         until = ctx.t("draft until {when}").format(when=ctx.t.datetime(document.embargo_until))
@@ -144,7 +160,7 @@ async def _send(ctx: Context, document: Document, path: str) -> list[Reply]:
         told = await documents.tell_corruption(ctx.session, ctx.catalogs, sending)
         return [Reply(ctx.t(CORRUPTED)), *told]
     if sending.file is None:
-        return [Reply(ctx.t(REFUSALS[sending.decision.reason]))]
+        return [Reply(refusal(ctx.t, sending.decision.reason, sending.level))]
     buttons = _manage_buttons(ctx, document) if Role.SECRETARIAT in ctx.roles else ()
     caption = _caption(ctx, sending)
     return [
@@ -159,12 +175,24 @@ async def _send(ctx: Context, document: Document, path: str) -> list[Reply]:
     ]
 
 
+def refusal(t: Translator, reason: Reason, level: Level) -> str:
+    """Why the person may not have the document, naming whom it is for (the level it was
+    judged at: a draft's review audience until its publication)."""
+    if reason is Reason.NOT_PUBLISHED:
+        return t(NOT_PUBLISHED)
+    if reason is Reason.SUSPENDED:
+        message = SUSPENDED
+    else:
+        message = NOT_A_CONTACT if level is Level.MEMBERS else NOT_AMONG
+    return t(message).format(audience=t(AUDIENCES[level]))
+
+
 def _caption(ctx: Context, sending: documents.Sending) -> str:
     document, t = sending.document, ctx.t
     lines = [document.title, document.description]
     lines.append(
         t("Version {number} of {day}").format(
-            number=sending.version.number, day=t.today(sending.version.uploaded_at).isoformat()
+            number=sending.version.number, day=t.date(sending.version.uploaded_at)
         )
     )
     if document.embargo_until is not None and sending.decision.reason in DRAFT_READERS:
@@ -215,10 +243,14 @@ def _log_view(ctx: Context, found: documents.AccessLog) -> Reply:
 
 
 def _log_line(ctx: Context, found: documents.AccessLog, entry: DocumentDelivery) -> str:
-    who = f"{entry.person_name} ({entry.unit_name})" if entry.unit_name else entry.person_name
-    outcome = entry.trace_code if entry.allowed else f"✗ {entry.reason}"
+    """When, which version, who (and for which unit), how it was obtained, and its trace code
+    or the reason it was refused."""
+    t = ctx.t
+    outcome = entry.trace_code if entry.allowed else f"✗ {documents.reason_label(t, entry.reason)}"
     version = found.versions.get(entry.version_id, "?")
-    return f"{ctx.t.datetime(entry.at, 'short')} · v{version} · {who} · {entry.path} · {outcome}"
+    how = documents.path_label(t, entry.path)
+    parts = [t.datetime(entry.at), f"v{version}", entry.person_name, entry.unit_name, how, outcome]
+    return " · ".join(part for part in parts if part)
 
 
 def _log_export(ctx: Context, found: documents.AccessLog) -> Reply:
@@ -233,17 +265,14 @@ async def trace(ctx: Context) -> Reply:
     if not ctx.incoming.args.strip():
         return Reply(ctx.t("Send /trace and the trace code printed on the copy."))
     entry, document, version = await documents.trace(ctx.session, ctx.incoming.args)
-    text = ctx.t(
-        "Trace code {code}: {title}, version {number}, sent to {name} ({unit}) on {when} "
-        "through {path}."
-    ).format(
+    text = ctx.t(TRACED if entry.unit_name else TRACED_NO_UNIT).format(
         code=entry.trace_code,
         title=document.title,
         number=version.number,
         name=entry.person_name,
-        unit=entry.unit_name or "—",
+        unit=entry.unit_name,
         when=ctx.t.datetime(entry.at),
-        path=entry.path,
+        how=documents.path_label(ctx.t, entry.path),
     )
     return Reply(text, protect=True)
 

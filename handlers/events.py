@@ -69,9 +69,13 @@ QUESTIONS = {
         "Until when may only member units sign up (art. 13(2))? Send a date and time like "
         "2026-11-28 18:00, or press No members-first window."
     ),
-    "guests": N_("After that, may people of no member unit sign up too?"),
+    "guests": N_("May people of no member unit (guests) sign up too?"),
     "per_unit": N_("How many people may one unit send? Send a number, or press one."),
 }
+# The guests' question when there is a members-first window: guests would come after it.
+GUESTS_AFTER_WINDOW = N_(
+    "After the members-first window, may people of no member unit (guests) sign up too?"
+)
 FIELD_NAMES = {
     "title": N_("Title"),
     "description": N_("Description"),
@@ -287,8 +291,13 @@ async def _create(ctx: Context) -> list[Reply]:
 def _ask(ctx: Context, step: str, lead: str | None = None) -> Reply:
     if step == "confirm":
         return _summary(ctx)
-    question = ctx.t(QUESTIONS[step]).format(zone=ctx.settings.timezone)
+    question = ctx.t(_question(ctx, step)).format(zone=ctx.settings.timezone)
     return Reply("\n".join(filter(None, [lead, question])), buttons=_form_buttons(ctx, step))
+
+
+def _question(ctx: Context, step: str) -> str:
+    window = step == "guests" and ctx.answers.get("members_until")
+    return GUESTS_AFTER_WINDOW if window else QUESTIONS[step]
 
 
 def _form_buttons(ctx: Context, step: str) -> Rows:
@@ -406,12 +415,12 @@ async def press_staff(ctx: Context, action: str, ident: int, *rest: Any) -> Repl
 async def show_signups(ctx: Context, event_id: int) -> Reply:
     """Who has a place, who was offered one, and who waits, in order; with exports."""
     event = await _event(ctx, event_id)
-    rows = await events.signup_rows(ctx.session, event.id)
+    rows = await events.signup_list(ctx.session, event.id)
     lines = [ctx.t("Signups for “{title}”:").format(title=event.title)]
-    for number, (signup, person, unit) in enumerate(rows, 1):
+    for number, (signup, name, unit) in enumerate(rows, 1):
         status = ctx.t(events.STATUS_NAMES[signup.status])
         mark = " ✅" if signup.attended_at else ""
-        lines.append(f"{number}. {_name(person)} — {unit.name if unit else '—'} — {status}{mark}")
+        lines.append(f"{number}. {name} — {unit.name if unit else '—'} — {status}{mark}")
     if not rows:
         lines.append(ctx.t("Nobody has signed up yet."))
     exports = (
@@ -440,16 +449,16 @@ async def attendance(ctx: Context, event_id: int, shown_page: int | None = None)
     a page number means the list is on screen already and is edited."""
     event = await _event(ctx, event_id)
     page = shown_page or 0
-    rows = await events.signup_rows(ctx.session, event.id, SignupStatus.CONFIRMED)
+    rows = await events.signup_list(ctx.session, event.id, SignupStatus.CONFIRMED)
     shown = rows[page * PAGE : (page + 1) * PAGE]
     buttons = [
         (
             Button(
-                f"{'✅' if s.attended_at else '⬜'} {_name(p)}"[:60],
+                f"{'✅' if s.attended_at else '⬜'} {name}"[:60],
                 button_data("evs", "tick", s.id, page),
             ),
         )
-        for s, p, _ in shown
+        for s, name, _ in shown
     ]
     if len(rows) > (page + 1) * PAGE:
         buttons.append((Button(ctx.t("More…"), button_data("evs", "att", event.id, page + 1)),))
@@ -589,11 +598,19 @@ def _detail_lines(ctx: Context, fields: EventFields) -> list[str]:
                 until=when(t, Span(fields.members_until))
             )
         )
-    lines.append(
-        t("Guests may sign up after that.") if fields.guests_allowed else t("Member units only.")
-    )
+    lines.append(_guests_line(t, fields))
     lines.append(t("Each unit may send up to {count}.").format(count=fields.per_unit))
     return lines
+
+
+def _guests_line(t: Translator, fields: EventFields) -> str:
+    """Art. 13(2): whether guests may sign up, and from when if members come first."""
+    if not fields.guests_allowed:
+        return t("Member units only.")
+    if fields.members_until is None:
+        return t("Guests may sign up too.")
+    text = t("Guests may sign up from {when}.")
+    return text.format(when=when(t, Span(fields.members_until)))
 
 
 def _places(t: Translator, event: Event, taken: int) -> str:
@@ -653,10 +670,6 @@ def _staff_buttons(ctx: Context, event: Event) -> Rows:
     return tuple(
         (Button(t(label), button_data("evs", code, event.id)),) for label, code in actions
     )
-
-
-def _name(person: Any) -> str:
-    return person.display_name or str(person.telegram_id)
 
 
 PERSON_ACTIONS: dict[str, Callable[[Context, int], Awaitable[Reply | list[Reply]]]] = {

@@ -63,10 +63,24 @@ def may_receive_document(
     """
     if Role.SECRETARIAT in roles:
         return Decision(True, Reason.SECRETARIAT)
+    judged = audience_now(audience, embargo_until, review_audience, now)
     if embargo_until is not None and now < embargo_until:
-        review = review_audience or NOBODY
-        return _as_draft(in_audience(roles, unit_status, unit_id, review, seat_status))
-    return in_audience(roles, unit_status, unit_id, audience, seat_status)
+        return _as_draft(in_audience(roles, unit_status, unit_id, judged, seat_status))
+    return in_audience(roles, unit_status, unit_id, judged, seat_status)
+
+
+def audience_now(
+    audience: Audience,
+    embargo_until: datetime | None,
+    review_audience: Audience | None,
+    now: datetime,
+) -> Audience:
+    """Art. 14(4): the audience a request is judged against — until its publication time a
+    draft's review audience (nobody but the secretariat when it has none), then its own.
+    A refusal names this audience, so a person learns whom the document is for."""
+    if embargo_until is not None and now < embargo_until:
+        return review_audience or NOBODY
+    return audience
 
 
 def in_audience(

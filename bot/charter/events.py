@@ -22,6 +22,10 @@ class SignupRefusal(enum.StrEnum):
     CLOSED = "closed"  # cancelled, closed, or already begun
     MEMBERS_FIRST = "members_first"  # art. 13(2): the members-first window is still open
     MEMBERS_ONLY = "members_only"  # guests may not sign up at all
+    # art. 15(3): the person's unit is suspended, so they are refused as a guest would be,
+    # but told the real reason — with the guests' date, or that guests may not sign up at all
+    SUSPENDED_UNTIL = "suspended_until"
+    SUSPENDED = "suspended"
     UNIT_LIMIT = "unit_limit"  # the unit already sends as many people as allowed
 
 
@@ -85,22 +89,40 @@ def signup_refusal(
     open_: bool,
     has_member_rights: bool,
     unit_signups: int | None,
+    unit_suspended: bool = False,
 ) -> SignupRefusal | None:
     """Art. 13(2): why this person may not sign up now, or None.
 
     A person of no member unit — a guest, or a contact of a suspended unit (art. 15(3)) —
-    waits for the members-first window to end, and then only if guests are allowed.
+    waits for the members-first window to end, and then only if guests are allowed; a
+    suspended unit's contact is told that the suspension is why.
     `unit_signups` counts the unit's people already signed up (None: no unit).
     """
     if not open_ or now >= fields.starts_at:
         return SignupRefusal.CLOSED
     if not has_member_rights:
-        if in_members_window(now, fields.members_until):
-            return SignupRefusal.MEMBERS_FIRST
-        if not fields.guests_allowed:
-            return SignupRefusal.MEMBERS_ONLY
+        refusal = _guest_refusal(now, fields)
+        if refusal is not None and unit_suspended:
+            return _SUSPENDED[refusal]
+        if refusal is not None:
+            return refusal
     if unit_signups is not None and unit_signups >= fields.per_unit:
         return SignupRefusal.UNIT_LIMIT
+    return None
+
+
+_SUSPENDED = {
+    SignupRefusal.MEMBERS_FIRST: SignupRefusal.SUSPENDED_UNTIL,
+    SignupRefusal.MEMBERS_ONLY: SignupRefusal.SUSPENDED,
+}
+
+
+def _guest_refusal(now: datetime, fields: EventFields) -> SignupRefusal | None:
+    """Art. 13(2): a members-only event never opens to guests; any other, after the window."""
+    if not fields.guests_allowed:
+        return SignupRefusal.MEMBERS_ONLY
+    if in_members_window(now, fields.members_until):
+        return SignupRefusal.MEMBERS_FIRST
     return None
 
 

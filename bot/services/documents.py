@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +20,8 @@ from bot.charter.documents import (
     Audience,
     Decision,
     Level,
+    Reason,
+    audience_now,
     is_confidential,
     may_receive_document,
 )
@@ -40,6 +42,7 @@ from storage import meetings as stored_meetings
 from storage.documents_models import Document, DocumentDelivery, DocumentVersion
 from storage.meetings_models import Seat
 from storage.models import Contact, Person, Role, Unit
+from storage.names import printed_name
 
 # Settings to be (bot/settings.py): the largest document the secretariat may upload.
 # Telegram lets a bot download files of up to 20 MB.
@@ -282,11 +285,11 @@ class Recipient:
 
     @property
     def name(self) -> str:
-        if self.contact is not None:
-            return self.contact.name
-        if self.seat is not None:
-            return self.seat.name  # as the secretariat recorded the seat holder
-        return self.person.display_name or f"#{self.person.telegram_id}"
+        """The name the secretariat reads in the access log and on a watermark: the roster's
+        (the contact's, else the seat holder's as recorded), with the Telegram name beside it
+        when different (storage.names)."""
+        roster = self.contact.name if self.contact else (self.seat.name if self.seat else None)
+        return printed_name(roster, self.person.display_name, self.person.telegram_id)
 
     @property
     def acting_unit(self) -> Unit | None:
@@ -349,6 +352,7 @@ class Sending:
     document: Document
     version: DocumentVersion
     decision: Decision
+    level: Level  # the audience the request was judged against, named in a refusal
     file: OutgoingFile | None = None
     protect: bool = False
     trace_code: str | None = None
@@ -370,13 +374,15 @@ async def send_document(
     with the file through the outbox and is written once Telegram confirms the send."""
     version = await stored.current_version(session, document)
     decision = decide(who, document, now)
+    judged = audience_now(audience_of(document), document.embargo_until, review_of(document), now)
+    level = judged.level
     if not decision.allowed:
         await stored.log(session, _entry(who, document, version, path, now, decision.reason))
-        return Sending(document, version, decision)
+        return Sending(document, version, decision, level)
     content = await stored.content_of(session, version.id)
     if hashlib.sha256(content).hexdigest() != version.sha256:
         await stored.log(session, _entry(who, document, version, path, now, CORRUPT))
-        return Sending(document, version, Decision(False, decision.reason), corrupt=True)
+        return Sending(document, version, Decision(False, decision.reason), level, corrupt=True)
     protect = confidential(document, now)
     code = await _new_trace_code(session)
     stamp = _stamp_text(t, who, now, code) if protect and version.kind == "pdf" else ""
@@ -385,7 +391,7 @@ async def send_document(
     delivered = {column: getattr(entry, column) for column in DELIVERED_FIELDS}
     delivered.update(trace_code=code, protected=protect, watermarked=bool(stamp))
     on_sent = OnSent(DOCUMENT_DELIVERY, delivered)
-    return Sending(document, version, decision, file, protect, code, on_sent=on_sent)
+    return Sending(document, version, decision, level, file, protect, code, on_sent=on_sent)
 
 
 # What the access log's line of a delivery holds besides its time (set when it is sent).
@@ -458,7 +464,23 @@ FOR_REVIEW = N_(
 )
 RELEASED = N_("Now published: {title}. Press the button below to get it.")
 NEW_VERSION = N_("A new version of {title} is available. Press the button below to get it.")
-RELEASE_DONE = N_("Published as planned: {title}. People told: {count}.")
+
+
+@dataclass(frozen=True)
+class ReaderNote(notify.Note):
+    """A note whose moments read as each recipient reads them (`Translator.datetime`)."""
+
+    def render(self, t: Translator) -> str:
+        params = {
+            k: t.datetime(v) if isinstance(v, datetime) else v for k, v in self.params.items()
+        }
+        return t(self.message).format(**params)
+
+
+def reader_note(
+    message: str, buttons: Sequence[tuple[str, str]] = (), **params: Any
+) -> ReaderNote:
+    return ReaderNote(message, params, tuple(buttons))
 
 
 async def candidates(session: AsyncSession, audience: Audience) -> list[Person]:
@@ -497,7 +519,7 @@ async def announce(
         for person in people_told
         if decide(await recipient(session, person), document, now).allowed
     ]
-    note = notify.note(
+    note = reader_note(
         message, buttons=[fetch_button(document.id, via)], title=document.title, **params
     )
     protect = confidential(document, now)
@@ -512,10 +534,15 @@ async def announce_publication(
     if document.embargo_until is None or review is None:
         audience = await candidates(session, audience_of(document))
         return await announce(session, catalogs, document, audience, (PUBLISHED, "publish"), now)
-    when = local_time(document.embargo_until, catalogs.timezone)
     reviewers = await candidates(session, review)
     return await announce(
-        session, catalogs, document, reviewers, (FOR_REVIEW, "review"), now, when=when
+        session,
+        catalogs,
+        document,
+        reviewers,
+        (FOR_REVIEW, "review"),
+        now,
+        when=document.embargo_until,
     )
 
 
@@ -538,15 +565,26 @@ async def release_due_embargoes(
             continue  # another instance announced it
         audience = await candidates(session, audience_of(document))
         told = await announce(session, catalogs, document, audience, (RELEASED, "release"), now)
-        done = notify.note(RELEASE_DONE, title=document.title, count=len(told))
-        staff = notify.to_people(catalogs, await notify.secretariat(session), done)
-        replies += [*told, *(replace(r, protect=True) for r in staff)]
+        staff = await notify.secretariat(session)
+        replies += [*told, *_release_done(catalogs, staff, document, len(told))]
     return replies
 
 
-def local_time(moment: datetime, zone: str) -> str:
-    """A time as people in the center read it, with its offset: 2026-12-01 10:00 UTC+0800."""
-    return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M UTC%z")
+def _release_done(
+    catalogs: Catalogs, staff: Sequence[Person], document: Document, count: int
+) -> list[Reply]:
+    """Tells the secretariat, each in their language, how many were told of a publication."""
+    replies = []
+    for person in staff:
+        t = catalogs.for_person(person.locale, person.language_code)
+        text = t.nt(
+            "{title} is published as planned; {count} person was notified.",
+            "{title} is published as planned; {count} people were notified.",
+            count,
+        )
+        done = text.format(title=document.title, count=count)
+        replies.append(Reply(done, chat_id=person.chat_id, protect=True))
+    return replies
 
 
 # -- the secretariat's view of the log ------------------------------------------------------
@@ -604,13 +642,46 @@ LOG_COLUMNS = (
     N_("Version"),
     N_("Person"),
     N_("Unit"),
-    N_("Path"),
+    N_("How obtained"),
     N_("Sent"),
     N_("Reason"),
     N_("Trace code"),
     N_("Protected"),
     N_("Watermarked"),
 )
+# How a copy was asked for, as the log's `path` records it (handlers.documents), for the
+# secretariat to read: the /docs list, a t.me link, or the button on another feature's message.
+PATH_LABELS = {
+    "list": N_("/docs list"),
+    "link": N_("link"),
+    "button:notice": N_("button on a notice"),
+    "button:agenda": N_("button on a meeting agenda"),
+    "button:review": N_("button on a draft sent for review"),
+    "button:publish": N_("button on the announcement of a new document"),
+    "button:release": N_("button on the announcement of a publication"),
+    "button:version": N_("button on the notice of a new version"),
+}
+REASON_LABELS = {
+    Reason.PUBLIC: N_("public document"),
+    Reason.SECRETARIAT: N_("secretariat"),
+    Reason.AUDIENCE: N_("in the audience"),
+    Reason.REVIEWER: N_("reviewer of the draft"),
+    Reason.NOT_MEMBER: N_("not a member unit's contact"),
+    Reason.SUSPENDED: N_("unit's member rights suspended"),
+    Reason.NOT_PUBLISHED: N_("not yet published"),
+    Reason.NOT_IN_AUDIENCE: N_("not in the audience"),
+    CORRUPT: N_("stored copy damaged"),
+}
+
+
+def path_label(t: Translator, path: str) -> str:
+    """How the copy was obtained, in the reader's language (an unknown path as recorded)."""
+    return t(PATH_LABELS[path]) if path in PATH_LABELS else path
+
+
+def reason_label(t: Translator, reason: str) -> str:
+    """Why a copy was sent or refused, in the reader's language."""
+    return t(REASON_LABELS[reason]) if reason in REASON_LABELS else reason
 
 
 def log_csv(found: AccessLog, t: Translator) -> bytes:
@@ -622,9 +693,9 @@ def log_csv(found: AccessLog, t: Translator) -> bytes:
             str(found.versions.get(e.version_id, "")),
             e.person_name,
             e.unit_name,
-            e.path,
+            path_label(t, e.path),
             yes if e.allowed else no,
-            e.reason,
+            reason_label(t, e.reason),
             e.trace_code or "",
             yes if e.protected else no,
             yes if e.watermarked else no,

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import calendar
 from bot.charter import events as rules
 from bot.charter.events import EventFields, FieldProblem, SignupRefusal
 from bot.charter.membership import has_member_rights
+from bot.clock import local_date
 from bot.errors import DomainError, StaleButton
 from bot.i18n import N_, Catalogs, Translator
 from bot.protocol import Button, OutgoingFile, Reply
@@ -31,8 +31,10 @@ from bot.services.membership import record_participation
 from bot.validation import typed
 from storage import audit, reminders, units
 from storage import events as stored
+from storage import membership as discipline
 from storage.events_models import ACTIVE, HOLDING, Event, EventSignup, EventStatus, SignupStatus
-from storage.models import Person
+from storage.models import Person, Unit, UnitStatus
+from storage.names import printed_names
 
 REMINDER_KIND = "event_reminder"  # a day and an hour before, to those with a place
 OFFER_KIND = "event_offer"  # tells the first in line that a place is held for them
@@ -44,12 +46,32 @@ NOT_SIGNED_UP = N_("You are not signed up for this event.")
 REFUSALS = {
     SignupRefusal.CLOSED: N_("Signup for this event is closed."),
     SignupRefusal.MEMBERS_FIRST: N_(
-        "Until {until}, only member units with their rights in force may sign up for this "
-        "event (charter art. 13(2)). Please try again after that."
+        "Until {until}, only member units may sign up for this event: they have priority "
+        "(charter art. 13(2)). Guests may sign up from then."
     ),
     SignupRefusal.MEMBERS_ONLY: N_("This event is open to member units only."),
     SignupRefusal.UNIT_LIMIT: N_(
         "Your unit has reached this event's limit of people per unit ({count})."
+    ),
+    SignupRefusal.SUSPENDED_UNTIL: N_(
+        "Your unit's member rights have been suspended since {since} (art. 15(3)); you may "
+        "sign up as a guest from {until}. Please ask the secretariat about it."
+    ),
+    SignupRefusal.SUSPENDED: N_(
+        "Your unit's member rights have been suspended since {since} (art. 15(3)), and this "
+        "event is for member units only. Please ask the secretariat about it."
+    ),
+}
+# When the suspension has no record to date it from (a unit imported as suspended). A
+# refusal on a button is shown in Telegram's alert, which takes at most 200 characters.
+UNDATED = {
+    SignupRefusal.SUSPENDED_UNTIL: N_(
+        "Your unit's member rights are suspended (art. 15(3)); you may sign up as a guest "
+        "from {until}. Please ask the secretariat about it."
+    ),
+    SignupRefusal.SUSPENDED: N_(
+        "Your unit's member rights are suspended (art. 15(3)), and this event is for member "
+        "units only. Please ask the secretariat about it."
     ),
 }
 FIELD_PROBLEMS = {
@@ -237,6 +259,19 @@ async def signup_rows(
     return await stored.rows(session, event_id, *statuses)
 
 
+NamedRow = tuple[EventSignup, str, Unit | None]
+
+
+async def signup_list(
+    session: AsyncSession, event_id: int, *statuses: SignupStatus
+) -> list[NamedRow]:
+    """`signup_rows` as the secretariat prints them: each person by the roster's name, with
+    the Telegram name beside it only when different (storage.names)."""
+    rows = await stored.rows(session, event_id, *statuses)
+    names = await printed_names(session, [person for _, person, _ in rows])
+    return [(signup, names[person.id], unit) for signup, person, unit in rows]
+
+
 async def signup_table(
     session: AsyncSession, event_id: int, t: Translator
 ) -> tuple[list[str], list[list[str]]]:
@@ -246,12 +281,12 @@ async def signup_table(
     table = [
         [
             t(STATUS_NAMES[signup.status]),
-            person.display_name or str(person.telegram_id),
+            name,
             unit.name if unit else "",
             f"{signup.queued_at.astimezone(zone):%Y-%m-%d %H:%M}",
             f"{signup.attended_at.astimezone(zone):%Y-%m-%d %H:%M}" if signup.attended_at else "",
         ]
-        for signup, person, unit in await stored.rows(session, event_id)
+        for signup, name, unit in await signup_list(session, event_id)
     ]
     return [t(label) for label in COLUMNS], table
 
@@ -344,7 +379,8 @@ async def _lapse(
 async def _check_may_sign_up(
     session: AsyncSession, event: Event, person_id: int, now: datetime
 ) -> int | None:
-    """Applies art. 13(2) to the person's unit as it stands now; returns the unit's id."""
+    """Applies art. 13(2) to the person's unit as it stands now; returns the unit's id. A
+    refusal says why: a suspended unit's contact is told since when (art. 15(3))."""
     found = await units.of_person(session, person_id)
     unit = found[0] if found else None
     count = await stored.unit_signups(session, event.id, unit.id) if unit else None
@@ -354,11 +390,20 @@ async def _check_may_sign_up(
         open_=event.status is EventStatus.OPEN,
         has_member_rights=unit is not None and has_member_rights(unit.status),
         unit_signups=count,
+        unit_suspended=unit is not None and unit.status is UnitStatus.SUSPENDED,
     )
-    if refusal is not None:
-        until = (event.members_until or now).astimezone(ZoneInfo(event.timezone))
-        raise DomainError(REFUSALS[refusal], until=f"{until:%Y-%m-%d %H:%M}", count=count)
-    return unit.id if unit else None
+    if refusal is None:
+        return unit.id if unit else None
+    suspended = refusal in (SignupRefusal.SUSPENDED, SignupRefusal.SUSPENDED_UNTIL)
+    since = await _suspended_since(session, event, unit) if suspended else None
+    message = UNDATED[refusal] if suspended and since is None else REFUSALS[refusal]
+    raise DomainError(message, until=event.members_until or now, count=count, since=since)
+
+
+async def _suspended_since(session: AsyncSession, event: Event, unit: Unit | None) -> date | None:
+    """Art. 15(3): the day, on the event's calendar, the unit's rights were suspended."""
+    record = await discipline.open_suspension(session, unit.id) if unit else None
+    return local_date(record.decided_at, ZoneInfo(event.timezone)) if record else None
 
 
 async def _offer_free_places(session: AsyncSession, event: Event, now: datetime) -> list[Offer]:
@@ -458,6 +503,7 @@ async def _schedule_reminders(
             due_at=due_at,
             expires_at=event.starts_at,
             dedup_key=f"{_key(event.id, signup.id)}v{event.sequence}:{name}",
+            subject=f"{_key(event.id, signup.id)}v{event.sequence}",  # one reminder goes late
             payload={"signup": signup.id, "sequence": event.sequence},
             now=now,
         )
@@ -538,23 +584,13 @@ class DatedNote(notify.Note):
 
 
 def when(t: Translator, span: Span) -> str:
-    """`Dec 1, 2026 9:00 AM – 11:30 AM` / `2026年12月1日 09:00 – 11:30`, in the reader's zone."""
-    start = span.start.astimezone(t.zone)
-    text = f"{_day(t, start)} {_time(t, start)}"
+    """`Tue, Dec 1, 2026, 09:00 – 11:30` / `2026年12月1日周二 09:00 – 11:30`, in the reader's
+    zone; an end on another day is given in full."""
+    text = t.datetime(span.start)
     if span.end is None:
         return text
-    end = span.end.astimezone(t.zone)
-    same_day = t.today(end) == t.today(start)
-    until = _time(t, end) if same_day else f"{_day(t, end)} {_time(t, end)}"
-    return f"{text} – {until}"
-
-
-def _day(t: Translator, moment: datetime) -> str:
-    return format_date(moment, "medium", locale=t.locale)
-
-
-def _time(t: Translator, moment: datetime) -> str:
-    return format_time(moment, "short", locale=t.locale)
+    same_day = t.today(span.end) == t.today(span.start)
+    return f"{text} – {t.time(span.end) if same_day else t.datetime(span.end)}"
 
 
 def span_of(event: Event) -> Span:

@@ -16,12 +16,13 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.app import App
 from bot.charter.documents import Audience, Level
+from bot.i18n import Catalogs
 from bot.charter.membership import Discipline
 from bot.delivery.policy import REPLY
 from bot.errors import STALE
 from bot.protocol import Reply
 from bot.services import documents, membership
-from handlers.documents import CORRUPTED, INVALID_LINK, REFUSALS
+from handlers.documents import CORRUPTED, INVALID_LINK, refusal
 from storage import people, units
 from storage.documents_models import DocumentDelivery
 from storage.models import OutboxMessage, Role, Unit, UnitStatus
@@ -41,6 +42,7 @@ CONTACTS = {  # telegram id -> the status of the unit they are the contact of
     8006: UnitStatus.EXPELLED,
 }
 EXPECTED = {(role, status, level): cell for role, status, level, cell in parse(MATRIX)}
+ENGLISH = Catalogs("zh_CN", "Asia/Shanghai").translator("en")  # the people of the table
 
 
 @dataclass(frozen=True)
@@ -127,16 +129,16 @@ def the_one_reply(client: ChatClient) -> Reply:
     return reply
 
 
-def check(client: ChatClient, title: str, cell: str, confidential: bool) -> None:
-    """An allowed request gets the file, protected unless public; a refusal says why and
-    never names the document."""
+def check(client: ChatClient, title: str, cell: str, confidential: bool, judged: Level) -> None:
+    """An allowed request gets the file, protected unless public; a refusal says why, names
+    whom the document is for (`judged`), and never names the document."""
     reply = the_one_reply(client)
     if cell == "+":
         assert reply.file is not None, reply.text
         assert reply.protect is confidential
     else:
         assert reply.file is None
-        assert reply.text == REFUSALS[OUTCOMES[cell]]
+        assert reply.text == refusal(ENGLISH, OUTCOMES[cell], judged)
         assert title not in reply.text
 
 
@@ -173,9 +175,11 @@ async def test_access_table_through_every_path(make_app: MakeApp, clock: FakeClo
                 cell = EXPECTED[(person.role, person.unit_status, column)]
                 allowed |= {document_id} if cell == "+" else set()
                 confidential = column != "public"
+                draft = level.startswith("draft:") and not published
+                judged = Level.LEADERSHIP if draft else levels[column].level  # its reviewers
                 for path in PATHS.values():
                     await path(client, document_id)
-                    check(client, f"title-{level}", cell, confidential)
+                    check(client, f"title-{level}", cell, confidential, judged)
             await client.send("/docs")
             listed = {int(b.data.split(":")[1]) for row in client.replies[0].buttons for b in row}
             assert listed & set(which.values()) == allowed, person
@@ -250,11 +254,18 @@ async def test_upload_announce_fetch_watermark_trace(make_app: MakeApp, clock: F
         True,
         True,
     )
-    stamp = f"测试单位 1 · 联系人 1 · 2026-11-25 11:00 UTC+0800 · trace code {entry.trace_code}"
+    stamp = (
+        f"测试单位 1 · 联系人 1 (Test User) · 2026-11-25 11:00 UTC+0800 · trace code "
+        f"{entry.trace_code}"
+    )
     assert len(pages) == 2 and all(stamp in page for page in pages)
 
     await admin.send(f"/trace {entry.trace_code.lower()}")
-    assert "第一次会议纪要, version 1, sent to 联系人 1 (测试单位 1)" in admin.text
+    assert admin.text == (
+        f"Trace code {entry.trace_code}: 第一次会议纪要, version 1, sent on Wed, Nov 25, 2026, "
+        "11:00 to 联系人 1 (Test User) of 测试单位 1. How it was obtained: button on the "
+        "announcement of a new document."
+    )
     assert the_one_reply(admin).protect
     await admin.send("/trace ZZZZZZZZ")
     assert admin.text == "No delivery has the trace code ZZZZZZZZ."
@@ -334,11 +345,13 @@ async def test_embargo_review_then_release(make_app: MakeApp, clock: FakeClock) 
         review=("Joint directors' meeting", "2026-11-28 09:00"),
     )
     (review,) = leader.receive(admin.last)
-    assert "2026-11-28 09:00 UTC+0800" in review.text and review.protect
+    assert "until its publication (Sat, Nov 28, 2026, 09:00)" in review.text and review.protect
     assert not member.receive(admin.last)
 
     await fetch_by_link(member, document_id)
-    assert the_one_reply(member).text == REFUSALS[OUTCOMES["P"]]
+    assert the_one_reply(member).text == (
+        "You may not receive this document: it has not been published yet."
+    )
     await leader.press("📄 Get the document")
     assert "Draft for review" in the_one_reply(leader).text
     assert the_one_reply(leader).protect
@@ -383,13 +396,19 @@ async def test_buttons_sent_earlier_follow_the_units_status(
 
     await discipline(Discipline.SUSPENSION)
     await member.press_data(button)
-    assert the_one_reply(member).text == REFUSALS[OUTCOMES["S"]]
+    assert the_one_reply(member).text == (
+        "You may not receive this document: it is only for the center's member units, and your "
+        "unit's rights as a member unit are suspended (charter art. 15(3))."
+    )
     await discipline(None)
     await member.press_data(button)
     assert the_one_reply(member).file is not None
     await discipline(Discipline.EXPULSION)
     await member.press_data(button)
-    assert the_one_reply(member).text == REFUSALS[OUTCOMES["M"]]
+    assert the_one_reply(member).text == (
+        "You may not receive this document: it is only for the center's member units, and you "
+        "are not the contact person of a member unit."
+    )
     async with app.sessions() as session:
         log = (await session.scalars(select(DocumentDelivery).order_by(DocumentDelivery.id))).all()
     assert [(e.allowed, e.reason) for e in log] == [
@@ -419,7 +438,10 @@ async def test_forged_and_stale_buttons(make_app: MakeApp, clock: FakeClock) -> 
         assert member.replies == []
     await member.press_data(f"doc:{secret}:notice")  # a forged but well-formed button
     reply = the_one_reply(member)
-    assert reply.text == REFUSALS[OUTCOMES["A"]] and "机密议案" not in reply.text
+    assert reply.text == (
+        "You may not receive this document: it is only for the members of the joint directors' "
+        "meeting, and you are not among them."
+    )
     for payload in ("doc_999", "doc_x", f"doc_{secret}_1"):
         await member.send(f"/start {payload}")
         assert member.text == INVALID_LINK
@@ -454,14 +476,19 @@ async def test_new_version_log_and_export(make_app: MakeApp, clock: FakeClock) -
     await admin.press("Who received it")
     view = the_one_reply(admin)
     assert view.protect and "标准草案 — sent: 4; refused: 1." in view.text
-    assert "v1 · 联系人 1 (测试单位 1) · link" in view.text
-    assert "✗ not_member" in view.text and "button:version" in view.text
+    assert "v1 · 联系人 1 (Test User) · 测试单位 1 · link" in view.text
+    assert "✗ not a member unit's contact" in view.text
+    assert "button on the notice of a new version" in view.text
     await admin.press("Export the access log")
     export = the_one_reply(admin)
     assert export.protect and export.file is not None
     rows = (export.file.content or b"").decode("utf-8-sig").splitlines()
-    assert rows[0].startswith("Time,Version,Person,Unit,Path,Sent")
-    assert len(rows) == 1 + 5 and ",2,联系人 1,测试单位 1,button:version,yes," in rows[-2]
+    assert rows[0].startswith("Time,Version,Person,Unit,How obtained,Sent")
+    assert len(rows) == 1 + 5
+    assert (
+        ",2,联系人 1 (Test User),测试单位 1,button on the notice of a new version,yes,"
+        in (rows[-2])
+    )
 
 
 async def test_corrupt_copy_is_not_sent(make_app: MakeApp, clock: FakeClock) -> None:
@@ -515,7 +542,7 @@ async def test_named_units_and_the_list_by_category(make_app: MakeApp, clock: Fa
     listing = the_one_reply(member)
     assert listing.protect
     assert listing.text.splitlines()[0] == "Meeting papers"
-    assert re.search(r"• \d+\. 专项名单 — 2026-11-25", listing.text)
+    assert re.search(r"• \d+\. 专项名单 — Wed, Nov 25, 2026", listing.text)
     assert re.search(r"Other\n• \d+\. 公开通知", listing.text)
     await member.send("/docs 公开")
     assert "专项名单" not in member.text and "公开通知" in member.text

@@ -12,7 +12,8 @@ from bot.app import App
 from bot.charter.documents import Audience, Level, Reason
 from bot.charter.membership import Discipline
 from bot.services import membership, seats
-from handlers.documents import REFUSALS
+from bot.i18n import Catalogs
+from handlers.documents import refusal
 from storage import people
 from storage.documents_models import DocumentDelivery
 from storage.models import Unit, UnitStatus, UnitTier
@@ -24,6 +25,7 @@ from tests.support.factories import make_unit
 from tests.unit.test_watermark import make_pdf
 
 ZONE = ZoneInfo("Asia/Shanghai")
+ENGLISH = Catalogs("zh_CN", "Asia/Shanghai").translator("en")
 HOLDER, CONTACT_AND_HOLDER = 8301, 8302
 PDF = ("纪要.pdf", make_pdf((595, 842)))
 
@@ -65,10 +67,10 @@ async def test_a_seat_of_a_suspended_unit_gets_no_confidential_document(
     await holder.press_data(f"dls:{leaders}")
     assert the_one_reply(holder).file is not None
     await suspend(app, clock, first)  # art. 15(3): the seat stays, its rights do not
-    for document_id in (leaders, members):
+    for document_id, level in ((leaders, Level.LEADERSHIP), (members, Level.MEMBERS)):
         await holder.press_data(f"dls:{document_id}")
         reply = the_one_reply(holder)
-        assert reply.file is None and reply.text == REFUSALS[Reason.SUSPENDED]
+        assert reply.file is None and reply.text == refusal(ENGLISH, Reason.SUSPENDED, level)
 
 
 async def test_a_seat_of_a_departed_unit_is_refused_even_while_its_row_stands(
@@ -85,7 +87,8 @@ async def test_a_seat_of_a_departed_unit_is_refused_even_while_its_row_stands(
         holder = ChatClient(app, HOLDER)
         await holder.press_data(f"dls:{leaders}")
         reply = the_one_reply(holder)
-        assert reply.file is None and reply.text == REFUSALS[Reason.NOT_MEMBER]
+        assert reply.file is None
+        assert reply.text == refusal(ENGLISH, Reason.NOT_MEMBER, Level.LEADERSHIP)
 
 
 async def test_each_role_is_judged_by_its_own_unit(make_app: MakeApp, clock: FakeClock) -> None:
@@ -99,7 +102,10 @@ async def test_each_role_is_judged_by_its_own_unit(make_app: MakeApp, clock: Fak
     assert the_one_reply(both).file is not None  # as the contact of a member unit
     await both.press_data(f"dls:{leaders}")
     reply = the_one_reply(both)
-    assert reply.file is None and reply.text == REFUSALS[Reason.SUSPENDED]
+    assert reply.file is None and reply.text == (
+        "You may not receive this document: it is only for the members of the joint directors' "
+        "meeting, and your unit's rights as a member unit are suspended (charter art. 15(3))."
+    )
 
 
 async def test_the_watermark_and_trace_name_the_seat_holders_unit(
@@ -114,9 +120,16 @@ async def test_the_watermark_and_trace_name_the_seat_holders_unit(
     assert reply.file is not None
     async with app.sessions() as session:
         entry = (await session.scalars(select(DocumentDelivery))).one()
-    assert (entry.unit_name, entry.person_name) == ("测试单位 1", "王强 1")
-    stamp = f"测试单位 1 · 王强 1 · 2026-11-25 10:00 UTC+0800 · trace code {entry.trace_code}"
+    # the seat's name as recorded, with the Telegram name beside it (storage.names)
+    assert (entry.unit_name, entry.person_name) == ("测试单位 1", "王强 1 (Test User)")
+    stamp = (
+        f"测试单位 1 · 王强 1 (Test User) · 2026-11-25 10:00 UTC+0800 · trace code "
+        f"{entry.trace_code}"
+    )
     assert all(stamp in page for page in pdf_text(reply.file.content or b""))
     admin = ChatClient(app, ADMIN_ID)
     await admin.send(f"/trace {entry.trace_code}")
-    assert "纪要, version 1, sent to 王强 1 (测试单位 1)" in admin.text
+    assert (
+        "纪要, version 1, sent on Wed, Nov 25, 2026, 10:00 to 王强 1 (Test User) of 测试单位 1"
+        in (admin.text)
+    )

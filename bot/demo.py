@@ -93,7 +93,7 @@ async def fill(
     await _documents(session, staff, now)
     await _meeting(session, staff, now, zone)
     await _application(session, now)
-    await _notice(session, catalogs, staff, now)
+    await _notice(session, catalogs, staff, now, zone)
     return DemoCenter(len(unit_ids), created=True)
 
 
@@ -217,13 +217,17 @@ async def _application(session: AsyncSession, now: datetime) -> None:
     await applications.submit(session, applicant, now)
 
 
-async def _notice(session: AsyncSession, catalogs: Catalogs, staff: Person, now: datetime) -> None:
-    """A notice to all members that asks for an acknowledgement (已阅)."""
+async def _notice(
+    session: AsyncSession, catalogs: Catalogs, staff: Person, now: datetime, zone: ZoneInfo
+) -> None:
+    """A notice to all members that asks for an acknowledgement (已阅) by 18:00 ten days on:
+    a deadline is a minute a person would choose, not the moment the demo ran plus ten days."""
+    day = local_date(now + timedelta(days=10), zone)
     draft = notices.Draft(
         html=DEMO_MARK + "关于报送年度数字化转型案例的通知（演示数据）",
         audience=NoticeAudience(AudienceKind.MEMBERS),
         ack_required=True,
-        ack_deadline=now + timedelta(days=10),
+        ack_deadline=datetime.combine(day, time(18, 0), zone),
     )
     notice = await notices.prepare(session, draft, staff.id, now, None)
     await notices.confirm(session, catalogs, notice.id, staff, now)

@@ -228,16 +228,51 @@ def _section(step: str) -> str:
 
 
 async def _advance(ctx: Context, current: str, **answers: Any) -> Reply | list[Reply]:
-    """Keeps the answers and asks the next question, or shows the preview."""
+    """Keeps the answers and asks the next question, or shows the preview; an answer that
+    makes the notice too long for Telegram sends the author back to the text instead."""
     data = {**ctx.answers, **answers}
+    following = _following(current, data)
+    problem = _length_problem(ctx, data)
+    if problem is not None:
+        return await _shorten(ctx, problem, current, following, answers)
+    await ctx.next_step(following, resume=None, **answers)
+    return await _preview(ctx) if following == "preview" else _ask(ctx, following)
+
+
+def _following(current: str, data: dict[str, Any]) -> str:
+    """The next step: the one the text was sent back from, else the next that applies, or
+    the preview (at once after a change from the preview)."""
+    if current == "text" and data.get("resume"):
+        return str(data["resume"])
     order = _order(data)
     later = [s for s in order[order.index(current) + 1 :] if _applies(s, data)]
-    following = later[0] if later else None
-    if following is None or (data.get("editing") and _section(following) != _section(current)):
-        await ctx.next_step("preview", **answers)
-        return await _preview(ctx)
-    await ctx.next_step(following, **answers)
-    return _ask(ctx, following)
+    if not later or (data.get("editing") and _section(later[0]) != _section(current)):
+        return "preview"
+    return later[0]
+
+
+def _length_problem(ctx: Context, data: dict[str, Any]) -> DomainError | None:
+    """Whether the notice, as the answers so far make it, is longer than Telegram takes."""
+    if not data.get("html"):
+        return None  # the art. 33 report's file comes before its text
+    deadline = datetime.fromisoformat(data["deadline"]) if data.get("deadline") else None
+    return service.length_problem(data["html"], bool(data.get("ack")), deadline, ctx.catalogs)
+
+
+async def _shorten(
+    ctx: Context, problem: DomainError, current: str, following: str, answers: dict[str, Any]
+) -> Reply:
+    """Says by how much the text is too long and asks for it again; a later choice (the
+    acknowledgement, its deadline) is kept, and the form goes on from there."""
+    if current != "text":
+        await ctx.next_step("text", resume=following, **answers)
+    excess = int(problem.params["excess"])
+    cut = ctx.t.nt(
+        "Please send the text again, at least {count} character shorter.",
+        "Please send the text again, at least {count} characters shorter.",
+        excess,
+    ).format(count=excess)
+    return Reply(f"{problem.text(ctx.t)}\n{cut}")
 
 
 def _ask(ctx: Context, step: str, prefix: str = "") -> Reply:
@@ -364,8 +399,12 @@ def _draft(ctx: Context) -> service.Draft:
     )
 
 
-async def _preview(ctx: Context) -> list[Reply]:
-    """The notice exactly as recipients will see it, how many they are, and the choice."""
+async def _preview(ctx: Context) -> list[Reply] | Reply:
+    """The notice exactly as recipients will see it, how many they are, and the choice;
+    never a header over a notice Telegram would refuse."""
+    problem = _length_problem(ctx, ctx.answers)
+    if problem is not None:
+        return await _shorten(ctx, problem, "preview", "preview", {})
     now = ctx.clock.now()
     notice = await service.prepare(
         ctx.session, _draft(ctx), ctx.person.id, now, ctx.answers.get("notice_id")
@@ -592,7 +631,7 @@ async def manage(ctx: Context, action: str, notice_id: int) -> Reply:
 
 def _summary_line(ctx: Context, notice: Any) -> str:
     status = ctx.t(NOTICE_STATUSES[notice.status])
-    when = ctx.t.datetime(notice.sent_at or notice.send_at, "short")
+    when = ctx.t.datetime(notice.sent_at or notice.send_at)
     return f"{notice.id}. {notice.title} — {when} — {status}"
 
 
@@ -651,7 +690,7 @@ async def acknowledge(ctx: Context, notice_id: int) -> Reply:
         ctx.session, notice_id, ctx.person, ctx.clock.now(), ZoneInfo(ctx.settings.timezone)
     )
     if not first:
-        return Reply(ctx.t("You had already acknowledged “{title}”.").format(title=notice.title))
+        return Reply(ctx.t("You have already acknowledged “{title}”.").format(title=notice.title))
     return Reply(
         ctx.t("Thank you: your acknowledgement of “{title}” is recorded.").format(
             title=notice.title
@@ -678,7 +717,7 @@ async def show_notices(ctx: Context) -> Reply:
     found = await service.notices_for(ctx.session, ctx.person, now)
     if not found:
         return Reply(ctx.t("There are no recent notices for you."))
-    lines = [f"• {ctx.t.datetime(n.sent_at, 'short')} — {n.title}" for n in found]
+    lines = [f"• {ctx.t.datetime(n.sent_at)} — {n.title}" for n in found]
     rows = tuple((Button(n.title[:60] or "…", button_data(service.OPEN, n.id)),) for n in found)
     return Reply("\n".join([ctx.t("Recent notices:"), *lines]), buttons=rows)
 

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Contact, OutboxMessage, Person, Unit
+from storage.names import printed_names
 from storage.notices_models import Notice, NoticeRecipient, NoticeStatus
 
-ReportRow = tuple[NoticeRecipient, Person, Unit | None, OutboxMessage | None]
+
+class ReportRow(NamedTuple):
+    """A recipient in the report: their unit, their copy's outbox row, and their name as the
+    secretariat prints it (the roster's, see storage/names.py)."""
+
+    recipient: NoticeRecipient
+    person: Person
+    unit: Unit | None
+    copy: OutboxMessage | None
+    name: str
 
 
 async def get(session: AsyncSession, notice_id: int) -> Notice | None:
@@ -111,7 +122,7 @@ async def unacknowledged(
 
 
 async def report(session: AsyncSession, notice_id: int) -> list[ReportRow]:
-    """Each recipient with their unit and the outbox row of their copy."""
+    """Each recipient with their unit, the outbox row of their copy and their printed name."""
     query = (
         select(NoticeRecipient, Person, Unit, OutboxMessage)
         .join(Person, Person.id == NoticeRecipient.person_id)
@@ -120,7 +131,9 @@ async def report(session: AsyncSession, notice_id: int) -> list[ReportRow]:
         .where(NoticeRecipient.notice_id == notice_id)
         .order_by(Unit.name, NoticeRecipient.id)
     )
-    return [(r, p, u, o) for r, p, u, o in (await session.execute(query)).all()]
+    found = (await session.execute(query)).all()
+    names = await printed_names(session, (p for _, p, _, _ in found))
+    return [ReportRow(r, p, u, o, names[p.id]) for r, p, u, o in found]
 
 
 async def sent_copies(session: AsyncSession, notice_id: int) -> list[tuple[int, int]]:

@@ -27,7 +27,7 @@ from bot.clock import local_date
 from bot.delivery import api
 from bot.delivery.content import columns
 from bot.errors import DomainError
-from bot.i18n import N_, Catalogs, Translator
+from bot.i18n import N_, SUPPORTED, Catalogs, Translator
 from bot.protocol import Button, OutgoingFile, Reply
 from bot.reminders.kinds import Firing, ReminderKind
 from bot.routing import button_data
@@ -45,10 +45,22 @@ SEND_KIND, REMIND_KIND = "notice_send", "notice_remind"
 DELETE_WINDOW = timedelta(hours=48)  # Telegram deletes a bot's messages for this long
 RECENT = timedelta(days=90)
 TITLE_LENGTH = 60
+# Telegram's limit on a message's text, counted as Telegram counts it (`telegram_length`).
+# A file takes at most 1,024 as its caption: a longer text goes just before it, as a message
+# of its own (bot/delivery/content.parts), so a notice with a file may be as long.
+MESSAGE_LIMIT = 4096
 
 ACK_LABEL = N_("✅ Acknowledge (已阅)")
 ACK_BY = N_("Please acknowledge by {when}.")
 ACK_ASKED = N_("Please acknowledge that you have read it.")
+TOO_LONG = N_(
+    "As it will be sent, the notice is {length} characters long: {excess} too many for "
+    "Telegram, which allows {limit}."
+)
+TOO_LONG_WITH_ACK = N_(
+    "With the line that asks for the acknowledgement, the notice as it will be sent is up to "
+    "{length} characters long: {excess} too many for Telegram, which allows {limit}."
+)
 REMINDER = N_("Reminder: please acknowledge the notice “{title}” by {when}.")
 REMINDER_NO_DEADLINE = N_("Reminder: please acknowledge the notice “{title}”.")
 REMINDED = N_("Reminded {count} recipients of “{title}” who have not acknowledged it yet.")
@@ -102,6 +114,7 @@ async def prepare(
 ) -> Notice:
     """Checks the answers and keeps them as the draft notice the preview shows (the same row
     again when the secretariat went back and changed something)."""
+    draft = on_the_minute(draft)
     send_at = draft.send_at or now
     _check(draft, send_at, now)
     notice = await stored.get(session, notice_id) if notice_id else None
@@ -111,6 +124,22 @@ async def prepare(
     _fill(notice, draft, send_at)
     await session.flush()
     return notice
+
+
+def on_the_minute(draft: Draft) -> Draft:
+    """A deadline, a reminder and a chosen sending time are whole minutes, as people read
+    them; one with seconds goes to the next minute, so it is never earlier than asked."""
+    return replace(
+        draft,
+        ack_deadline=_next_minute(draft.ack_deadline) if draft.ack_deadline else None,
+        remind_at=tuple(_next_minute(moment) for moment in draft.remind_at),
+        send_at=_next_minute(draft.send_at) if draft.send_at else None,
+    )
+
+
+def _next_minute(moment: datetime) -> datetime:
+    whole = moment.replace(second=0, microsecond=0)
+    return whole if whole == moment else whole + timedelta(minutes=1)
 
 
 def _check(draft: Draft, send_at: datetime, now: datetime) -> None:
@@ -158,11 +187,7 @@ def audience_of(notice: Notice) -> Audience:
 
 def render(notice: Notice, t: Translator) -> Reply:
     """The notice as one recipient sees it; the preview is this same function."""
-    lines = [notice.html]
-    if notice.ack_required:
-        when = notice.ack_deadline
-        line = t(ACK_BY).format(when=t.datetime(when)) if when else t(ACK_ASKED)
-        lines.append(f"\n<i>{html.escape(line)}</i>")
+    text = sent_text(notice.html, notice.ack_required, notice.ack_deadline, t)
     rows = [(Button(label, url=url),) for label, url in notice.links]
     if notice.report_upload_id is not None:  # published on confirm: the preview's fetches none
         label, data = documents.fetch_button(notice.document_id or 0, "notice")
@@ -171,7 +196,53 @@ def render(notice: Notice, t: Translator) -> Reply:
         rows.append((Button(t(ACK_LABEL), button_data(ACK, notice.id)),))
     file = OutgoingFile(notice.file_name, file_id=notice.file_id) if notice.file_name else None
     protect = AudienceKind(notice.audience) is not AudienceKind.EVERYONE
-    return Reply("\n".join(lines), tuple(rows), file, protect=protect, html=True)
+    return Reply(text, tuple(rows), file, protect=protect, html=True)
+
+
+def sent_text(text_html: str, ack_required: bool, deadline: datetime | None, t: Translator) -> str:
+    """The text a recipient gets in `t`'s language: the secretariat's, as written, then the
+    line that asks for the acknowledgement."""
+    if not ack_required:
+        return text_html
+    line = t(ACK_BY).format(when=t.datetime(deadline)) if deadline else t(ACK_ASKED)
+    return f"{text_html}\n\n<i>{html.escape(line)}</i>"
+
+
+def telegram_length(text_html: str) -> int:
+    """A formatted text's length as Telegram counts it against its limits: the text as read
+    (tags gone, entities decoded), in UTF-16 code units (an emoji counts two)."""
+    read = html.unescape(_strip_tags(text_html))
+    return len(read.encode("utf-16-le")) // 2
+
+
+def longest_length(
+    text_html: str, ack_required: bool, deadline: datetime | None, catalogs: Catalogs
+) -> int:
+    """The notice's `telegram_length` in the language where it is longest: the line that asks
+    for the acknowledgement is translated, and each recipient gets their own."""
+    return max(
+        telegram_length(sent_text(text_html, ack_required, deadline, catalogs.translator(code)))
+        for code in SUPPORTED
+    )
+
+
+def length_problem(
+    text_html: str, ack_required: bool, deadline: datetime | None, catalogs: Catalogs
+) -> DomainError | None:
+    """Why Telegram would refuse every copy of the notice as too long, and by how much; None
+    when it fits."""
+    length = longest_length(text_html, ack_required, deadline, catalogs)
+    if length <= MESSAGE_LIMIT:
+        return None
+    message = TOO_LONG_WITH_ACK if ack_required else TOO_LONG
+    return DomainError(message, length=length, excess=length - MESSAGE_LIMIT, limit=MESSAGE_LIMIT)
+
+
+def check_length(notice: Notice, catalogs: Catalogs) -> None:
+    """Refuses to send a notice Telegram would refuse (the form has told the author already)."""
+    problem = length_problem(notice.html, notice.ack_required, notice.ack_deadline, catalogs)
+    if problem is not None:
+        raise problem
 
 
 # -- audiences ------------------------------------------------------------------------------
@@ -225,6 +296,7 @@ async def confirm(
     notice = await stored.get(session, notice_id)
     if notice is None or notice.status is not NoticeStatus.DRAFT:
         raise DomainError(N_("This notice was already sent or cancelled."))
+    check_length(notice, catalogs)
     await _publish_fund_report(session, notice, actor.id, now)
     for number, moment in enumerate(notice.remind_at):
         await reminders.schedule(
@@ -556,14 +628,14 @@ REPORT_COLUMNS = (
 
 
 def report_table(rows: Sequence[stored.ReportRow], t: Translator) -> list[list[str]]:
-    """One line per recipient: unit, person, delivery status with the failure's reason,
-    when they acknowledged."""
+    """One line per recipient: unit, person (the roster's name, storage/names.py), delivery
+    status with the failure's reason, when they acknowledged."""
     table = []
-    for recipient, person, unit, row in rows:
+    for recipient, _, unit, row, name in rows:
         status = t(STATUS_LABELS[row.status]) if row else t(N_("opened in /notices"))
         reason = (row.last_error or "") if row and row.status is DeliveryStatus.FAILED else ""
-        acked = t.datetime(recipient.acknowledged_at, "short") if recipient.acknowledged_at else ""
-        table.append([unit.name if unit else "", person.display_name, status, reason, acked])
+        acked = t.datetime(recipient.acknowledged_at) if recipient.acknowledged_at else ""
+        table.append([unit.name if unit else "", name, status, reason, acked])
     return table
 
 
@@ -577,7 +649,7 @@ class UnitAcks:
 
 def unit_acks(rows: Sequence[stored.ReportRow]) -> UnitAcks:
     by_unit: dict[str, bool] = {}
-    for recipient, _, unit, _ in rows:
+    for recipient, _, unit, _, _ in rows:
         if unit is not None:
             by_unit[unit.name] = by_unit.get(unit.name, False) or bool(recipient.acknowledged_at)
     done = sorted(name for name, acked in by_unit.items() if acked)

@@ -17,7 +17,7 @@ from bot.clock import Clock
 from bot.context import Context
 from bot.delivery import api as delivery
 from bot.delivery.policy import REPLY
-from bot.errors import DomainError, NotAllowed, StaleButton
+from bot.errors import DomainError, NotAllowed, StaleButton, Toast
 from bot.i18n import N_, Catalogs, Translator
 from bot.protocol import Button, Incoming, MenuCommand, Outcome, Reply
 from bot.routing import (
@@ -184,7 +184,9 @@ class Dispatcher:
         if not await updates.claim(session, incoming.update_key, now):
             return Outcome(duplicate=True)
         person = (await _arrive(session, incoming, now)).person
-        text = self._translator(person)(error.message).format(**error.params)
+        text = error.text(self._translator(person))
+        if incoming.button is not None and isinstance(error, Toast):
+            return Outcome(toast=text)
         if incoming.button is not None:
             return Outcome(alert=text)
         return Outcome(replies=[Reply(text)])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.charter.membership import Discipline
 from bot.i18n import N_, Translator
 from storage.models import UnitStatus, UnitTier
@@ -51,13 +53,17 @@ FIELDS = {
     "tier": N_("Tier"),
     "joined": N_("Member since"),
 }
+# Punctuation belongs to the language: "Unit: X" reads "单位：X", "a, b" reads "a、b".
+FIELD = N_("{label}: {value}")
+LIST = N_("{list}, {item}")
+ASIDE = N_("{name} ({details})")
 
 
 def unit_lines(
     t: Translator, name: str, code: str, unit_type: str, sub_sectors: list[str], region: str
 ) -> list[str]:
     """The lines that describe a unit, the same on a form summary, a review card and a roster."""
-    sectors = ", ".join(t(SUB_SECTORS.get(s, s)) for s in sub_sectors)
+    sectors = listed(t, [t(SUB_SECTORS.get(s, s)) for s in sub_sectors])
     return [
         field(t, "unit", name),
         field(t, "code", code),
@@ -68,4 +74,22 @@ def unit_lines(
 
 
 def field(t: Translator, key: str, value: object) -> str:
-    return f"{t(FIELDS[key])}: {value}"
+    return labelled(t, t(FIELDS[key]), value)
+
+
+def labelled(t: Translator, label: str, value: object) -> str:
+    """A label and its value, with the reader's colon."""
+    return t(FIELD).format(label=label, value=value)
+
+
+def listed(t: Translator, items: Sequence[str]) -> str:
+    """Items in a run, with the reader's separator: "smelting, processing", "冶炼、加工"."""
+    run = ""
+    for item in items:
+        run = t(LIST).format(list=run, item=item) if run else item
+    return run
+
+
+def aside(t: Translator, name: str, details: object) -> str:
+    """A name with a remark after it in the reader's parentheses: "Zhang (main contact)"."""
+    return t(ASIDE).format(name=name, details=details)

@@ -52,7 +52,7 @@ async def answer_reason(ctx: Context) -> Reply:
     await ctx.next_step("confirm", reason=reason)
     unit = await membership.member_unit(ctx.session, ctx.answers["unit"])
     measure = ctx.t(MEASURES[Discipline(ctx.answers["measure"])])
-    text = ctx.t("{measure} for {unit}. Reason: {reason}. Confirm?").format(
+    text = ctx.t("Record this measure for {unit}: {measure}. Reason: {reason}. Confirm?").format(
         measure=measure, unit=unit.name, reason=reason
     )
     return Reply(text, buttons=((Button(ctx.t("Confirm"), button_data("dc", "ok")),),))
@@ -83,7 +83,8 @@ async def _apply(ctx: Context) -> list[Reply]:
         "reason": answers["reason"],
     }
     to_unit = notify.note(
-        N_("The secretariat has decided a {measure} for {unit}. Reason: {reason}"), **params
+        N_("The secretariat has decided this measure for {unit}: {measure}. Reason: {reason}"),
+        **params,
     )
     filed = notify.note(
         N_("For the joint meeting's record: {measure} for {unit}. Reason: {reason}"), **params

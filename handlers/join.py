@@ -7,7 +7,7 @@ from bot.charter.privacy import Viewer, contact_details
 from bot.context import Context
 from bot.errors import DomainError, StaleButton
 from bot.i18n import N_
-from bot.labels import SUB_SECTORS, UNIT_TYPES, field, unit_lines
+from bot.labels import SUB_SECTORS, UNIT_TYPES, aside, field, labelled, unit_lines
 from bot.protocol import Button, Reply
 from bot.routing import ButtonAction, Command, Feature, Form, button_data, one_of
 from bot.services import applications, notify, privacy
@@ -201,7 +201,7 @@ def _ask(ctx: Context, step: str, lead: str | None = None) -> Reply:
         return Reply("\n".join(filter(None, [lead, notice])), buttons=_buttons(ctx, step))
     number = ctx.t("Question {n} of {total}").format(n=STEPS.index(step) + 1, total=len(STEPS) - 1)
     question = ctx.t(QUESTIONS[step]).format(megabytes=ctx.settings.max_upload_bytes // 2**20)
-    text = "\n".join(filter(None, [lead, f"{number}: {question}"]))
+    text = "\n".join(filter(None, [lead, labelled(ctx.t, number, question)]))
     return Reply(text, buttons=_buttons(ctx, step))
 
 
@@ -240,7 +240,7 @@ def _contact(ctx: Context, name: str, phone: str, email: str) -> str:
     """The applicant's own answers, shown back to them (bot.charter.privacy: themselves)."""
     viewer = Viewer(ctx.person.id, ctx.roles)
     details = contact_details(viewer, phone, email, person_id=ctx.person.id)
-    return ", ".join(part for part in (name, details) if part)
+    return aside(ctx.t, name, details) if details else name
 
 
 def _summary(ctx: Context) -> Reply:

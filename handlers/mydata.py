@@ -79,7 +79,7 @@ async def _send(ctx: Context) -> list[Reply]:
     found = await units.of_person(ctx.session, ctx.person.id)
     buttons = [
         (N_("Erase the data"), button_data(STAFF, "yes", request.id)),
-        (N_("Decline"), button_data(STAFF, "no", request.id)),
+        (N_("Decline the request"), button_data(STAFF, "no", request.id)),
     ]
     if found:
         what = notify.note(ASKS_CONTACT, buttons, id=ctx.person.id, unit=found[0].name)

@@ -8,7 +8,7 @@ from bot import validation
 from bot.charter.privacy import Viewer, contact_details
 from bot.context import Context
 from bot.i18n import N_
-from bot.labels import field, unit_lines
+from bot.labels import aside, field, unit_lines
 from bot.protocol import Button, OutgoingFile, Reply
 from bot.routing import ButtonAction, Command, Feature, Form, Id, button_data
 from bot.services import applications, notify
@@ -144,7 +144,7 @@ def _contact(ctx: Context, name: str, phone: str, email: str, applicant_id: int)
     """The applicant's contact person; phone and e-mail as the reader may see them."""
     viewer = Viewer(ctx.person.id, ctx.roles)
     details = contact_details(viewer, phone, email, person_id=applicant_id)
-    return ", ".join(part for part in (name, details) if part)
+    return aside(ctx.t, name, details) if details else name
 
 
 def _card(ctx: Context, a: Application, form: bytes) -> Reply:

@@ -153,7 +153,7 @@ async def _card_buttons(ctx: Context, unit: Unit) -> Rows:
     rows = [
         (
             Button(
-                ctx.t("Make {tier}").format(tier=ctx.t(TIERS[tier])),
+                ctx.t("Change tier to {tier}").format(tier=ctx.t(TIERS[tier])),
                 button_data("ro", "tier", unit.id, tier.value),
             ),
         )

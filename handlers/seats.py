@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from bot import validation
 from bot.context import Context
 from bot.i18n import N_
-from bot.labels import TIERS
+from bot.labels import TIERS, aside
 from bot.protocol import Button, Reply
 from bot.routing import ButtonAction, Command, Feature, Form, Id, button_data
 from bot.services import notify, roles, seats
@@ -98,7 +98,7 @@ async def _board(ctx: Context, edit: bool = False) -> Reply:
     lines, rows = [ctx.t("Seats on the joint directors' meeting (art. 19):")], []
     for entry in board:
         lines.append(_unit_line(ctx, entry))
-        lines += [f"  • {seat.name} ({person.telegram_id})" for seat, person in entry.seats]
+        lines += [f"  • {aside(ctx.t, seat.name, p.telegram_id)}" for seat, p in entry.seats]
         rows += _unit_buttons(ctx, entry)
     return Reply("\n".join(lines), buttons=tuple(rows), edit=edit)
 

@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charter.privacy import Viewer, contact_details
 from bot.i18n import Translator
-from bot.labels import MEASURES, STATUSES, TIERS, field, unit_lines
+from bot.labels import MEASURES, STATUSES, TIERS, aside, field, labelled, unit_lines
 from storage import membership, units
 from storage.models import Unit
 
@@ -16,19 +16,20 @@ async def unit_card(session: AsyncSession, t: Translator, unit: Unit, viewer: Vi
     contacts' phone and e-mail only as `viewer` may see them (bot.charter.privacy)."""
     tier = t(TIERS[unit.tier])
     if unit.tier_since:
-        tier += " " + t("(since {day})").format(day=unit.tier_since.isoformat())
+        tier = t("{tier} (since {day})").format(tier=tier, day=t.date(unit.tier_since))
     lines = [
         *unit_lines(t, unit.name, unit.credit_code, unit.unit_type, unit.sub_sectors, unit.region),
         field(t, "status", t(STATUSES[unit.status])),
         field(t, "tier", tier),
-        field(t, "joined", unit.joined_on.isoformat() if unit.joined_on else "—"),
+        field(t, "joined", t.date(unit.joined_on) if unit.joined_on else "—"),
     ]
     for contact in await units.contacts_of(session, unit.id):
         role = t("main contact") if contact.is_main else t("backup contact")
         details = contact_details(viewer, contact.phone, contact.email, unit.id)
-        lines.append(f"• {contact.name} ({role}) {details}".rstrip())
+        lines.append(f"• {aside(t, contact.name, role)} {details}".rstrip())
     for record in await membership.discipline_of(session, unit.id):
-        lifted = " " + t("(lifted)") if record.lifted_at else ""
-        day = t.today(record.decided_at).isoformat()
-        lines.append(f"⚠ {day} {t(MEASURES[record.measure])}{lifted}: {record.reason}")
+        measure = t(MEASURES[record.measure])
+        if record.lifted_at:
+            measure = t("{measure} (lifted)").format(measure=measure)
+        lines.append(f"⚠ {t.date(record.decided_at)} {labelled(t, measure, record.reason)}")
     return lines

@@ -25,15 +25,16 @@ async def start(ctx: Context) -> Reply:
     unit = found[0]
     if unit.status is UnitStatus.WITHDRAWING:
         pending = await stored.pending_withdrawal(ctx.session, unit.id)
-        day = pending.effective_on.isoformat() if pending else "?"
+        day = ctx.t.date(pending.effective_on) if pending else "?"
         text = ctx.t("{unit} leaves the center on {day}. You may take the notice back until then.")
         back = Button(ctx.t("Take the notice back"), button_data("wd", "back"))
         return Reply(text.format(unit=unit.name, day=day), buttons=((back,),))
     if unit.status is not UnitStatus.MEMBER:
         return Reply(ctx.t("Only a member unit in good standing can give notice of withdrawal."))
     text = ctx.t(
-        "Give notice that {unit} withdraws from the center? Under art. 16 the membership ends "
-        "30 days after the notice, the unit's rights end then, and it may not apply again."
+        "File a written notice of withdrawal for {unit} with the secretariat? The membership "
+        "ends 30 days after the notice (art. 16(1)); the unit's rights and duties end with it "
+        "(art. 16(5)), and it may not apply to join again (art. 16(6))."
     )
     go = Button(ctx.t("Yes, give notice"), button_data("wd", "go"))
     return Reply(text.format(unit=unit.name), buttons=((go,),))
@@ -51,12 +52,13 @@ async def press(ctx: Context, action: str) -> list[Reply]:
         withdrawal = await membership.request_withdrawal(
             ctx.session, unit.id, ctx.person.id, now, zone
         )
-        day = withdrawal.effective_on.isoformat()
         text = ctx.t("Notice recorded. {unit} leaves the center on {day}.").format(
-            unit=unit.name, day=day
+            unit=unit.name, day=ctx.t.date(withdrawal.effective_on)
         )
         news = notify.note(
-            N_("{unit} has given notice of withdrawal, effective {day}."), unit=unit.name, day=day
+            N_("{unit} has given notice of withdrawal, effective {day}."),
+            unit=unit.name,
+            day=withdrawal.effective_on,
         )
         return [Reply(text, edit=True), *notify.to_people(ctx.catalogs, staff, news)]
     await membership.take_back_withdrawal(ctx.session, unit.id, ctx.person.id, now)

@@ -172,7 +172,8 @@ async def _render_withdrawal_due(firing: Firing) -> Reply | None:
     text = firing.t(
         "{unit} leaves the center on {day}. To stay, take the notice back with /withdraw."
     )
-    return Reply(text.format(unit=unit.name, day=firing.reminder.payload["effective_on"]))
+    day = date.fromisoformat(firing.reminder.payload["effective_on"])
+    return Reply(text.format(unit=unit.name, day=firing.t.date(day)))
 
 
 def reminder_kinds() -> list[ReminderKind]:

@@ -192,7 +192,7 @@ async def render_term_end(firing: Firing) -> Reply | None:
         return None
     if unit.status not in HAS_RIGHTS or rules.seats_allowed(unit.tier) == 0:
         return None
-    day = rules.term_ends(unit.tier_since).isoformat()
+    day = t.date(rules.term_ends(unit.tier_since))
     return Reply(t(TERM_END_TEXT).format(unit=unit.name, tier=t(TIERS[unit.tier]), day=day))
 
 

@@ -39,7 +39,10 @@ def test_membership_path_in_the_console(tmp_path: Path) -> None:
     out = run_bot(tmp_path, lift, "console", "--as", "secretariat", "--lang", "en").stdout
     assert "Status: member" in out.split("Lift the suspension")[-1]
 
+    out = run_bot(tmp_path, ["/withdraw"], "console", "--lang", "zh-hans").stdout
+    confirm = "确认以示范冶炼有限公司名义向推进中心秘书处提交书面退出通知？自通知之日起满三十日"
+    assert_in_order(out, [confirm, "[1] 确认提交退出通知"])
     out = run_bot(tmp_path, ["/withdraw", "1"], "console", "--lang", "en").stdout
-    assert_in_order(out, ["Give notice", "Notice recorded."])
+    assert_in_order(out, ["File a written notice of withdrawal", "Notice recorded."])
     out = run_bot(tmp_path, ["/join"], "console", "--lang", "en").stdout
     assert "You are already the contact person of a member unit" in out

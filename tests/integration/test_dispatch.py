@@ -198,7 +198,7 @@ async def test_bad_input_gets_a_translated_reply(make_app: MakeApp) -> None:
     app = await make_app()
     guest = ChatClient(app, GUEST, language_code="zh")
     await guest.send("/nosuchcommand")
-    assert guest.text == "没有 /nosuchcommand 这个命令。发送 /help 查看可用功能。"
+    assert guest.text == "无法识别命令 /nosuchcommand。发送 /help 查看可用功能。"
     await guest.send("x" * 5000)
     assert guest.text == "消息过长（5000 个字符），请控制在 4096 个字符以内。"
     await guest.send_file("form.pdf", b"%PDF-1.4")

@@ -87,7 +87,7 @@ async def test_guest_to_withdrawn(make_app: MakeApp, clock: FakeClock) -> None:
     # withdrawing (art. 16(1)), taken back, given again, and effective 30 days later
     await contact.send("/withdraw")
     await contact.press("Yes, give notice")
-    assert "2026-12-25" in contact.text
+    assert "leaves the center on Fri, Dec 25, 2026." in contact.text
     assert await status_of(app, code) is UnitStatus.WITHDRAWING
     await contact.send("/withdraw")
     await contact.press("Take the notice back")
@@ -186,8 +186,8 @@ async def test_roster_search_tier_and_export(make_app: MakeApp, clock: FakeClock
     await admin.send("/roster sector:mining")
     assert "1 unit found." in admin.text and "测试单位 61" in admin.text
     await admin.press("测试单位 61")
-    await admin.press("Make director unit")
-    assert "Tier: director unit (since 2026-11-25)" in admin.text
+    await admin.press("Change tier to director unit")
+    assert "Tier: director unit (since Wed, Nov 25, 2026)" in admin.text
     assert any("现为主任单位" in t for t in sent_to(admin, MEMBER))
     await admin.send("/roster")
     await admin.press("Export XLSX")
@@ -249,7 +249,7 @@ async def test_audit_shows_the_units_history(make_app: MakeApp, clock: FakeClock
         await make_unit(session, clock.now(), 80)
     await admin.send(f"/roster {credit_code(80)}")
     await admin.press("测试单位 80")
-    await admin.press("Make deputy-director unit")
+    await admin.press("Change tier to deputy-director unit")
     await admin.send(f"/audit {credit_code(80)}")
     assert "unit.tier" in admin.text and "after=deputy_director" in admin.text
 
@@ -284,7 +284,7 @@ async def test_reminded_a_week_before_the_withdrawal_takes_effect(
     assert await fire_reminders(app) == []
     clock.advance(days=1)
     assert await fire_reminders(app) == [
-        "测试单位 95 leaves the center on 2026-12-25. "
+        "测试单位 95 leaves the center on Fri, Dec 25, 2026. "
         "To stay, take the notice back with /withdraw."  # the contact writes in English
     ]
     assert await fire_reminders(app) == []  # once

@@ -180,7 +180,7 @@ async def test_declined_erasure_keeps_the_data(make_app: MakeApp) -> None:
     guest = ChatClient(app, 6001, name="Zhang Sanfeng")
     await guest.send("/start")
     admin = await request_erasure(app, guest)
-    await admin.press("Decline")
+    await admin.press("Decline the request")
     (told,) = guest.receive(admin.last)
     assert "did not carry out your request" in told.text
     async with app.sessions() as session:

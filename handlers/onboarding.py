@@ -298,7 +298,7 @@ async def open_link(ctx: Context, link_token: str) -> list[Reply]:
     news = notify.note(
         N_("{name} accepted the invitation as {role} of {unit}."),
         name=invitation.name or ctx.person.display_name,
-        role=KINDS[invitation.kind],
+        role=notify.Msg(KINDS[invitation.kind]),
         unit=unit_name,
     )
     staff = await notify.secretariat(ctx.session)

@@ -44,7 +44,9 @@ class Note:
     buttons: tuple[tuple[str, str], ...] = ()  # (label msgid, callback data)
 
     def render(self, t: Translator) -> str:
-        values = {k: t(v.msgid) if isinstance(v, Msg) else v for k, v in self.params.items()}
+        values = {
+            k: t(v.msgid) if isinstance(v, Msg) else t.shown(v) for k, v in self.params.items()
+        }
         return t(self.message).format(**values)
 
 

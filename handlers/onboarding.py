@@ -28,6 +28,7 @@ from bot.services.roster_rows import row_from_data, row_to_data
 from handlers.files import read_within
 from storage import invitations as stored
 from storage.models import Role, Unit
+from storage.names import printed_name
 from storage.onboarding_models import Invitation, InvitationKind
 
 SECRETARIAT = frozenset({Role.SECRETARIAT})
@@ -297,12 +298,13 @@ async def open_link(ctx: Context, link_token: str) -> list[Reply]:
     welcome = ctx.t(WELCOME[invitation.kind]).format(unit=unit_name)
     news = notify.note(
         N_("{name} accepted the invitation as {role} of {unit}."),
-        name=invitation.name or ctx.person.display_name,
+        name=printed_name(invitation.name, ctx.person.display_name, ctx.person.telegram_id),
         role=notify.Msg(KINDS[invitation.kind]),
         unit=unit_name,
     )
     staff = await notify.secretariat(ctx.session)
-    return [Reply(welcome), *notify.to_people(ctx.catalogs, staff, news)]
+    await notify.gather(ctx.session, ctx.catalogs, staff, news, ctx.clock.now())
+    return [Reply(welcome)]
 
 
 ASK = N_("Ask the secretariat for a new one with the button below.")

@@ -472,4 +472,5 @@ from storage import (  # noqa: E402, F401
     notices_models,
     onboarding_models,
     privacy_models,
+    secretariat_notes_models,
 )

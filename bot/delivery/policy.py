@@ -77,9 +77,12 @@ def _after_transient(
     return Verdict(DeliveryStatus.PENDING, attempts, later, uncertain, error.reason)
 
 
-def seconds_left(remaining: int, done: int, elapsed: float, send_rate: float) -> float:
-    """Time a broadcast still needs: at the pace seen so far, or at full rate before that."""
+def seconds_left(
+    remaining: int, done: int, elapsed: float, send_rate: float, waiting: float = 0.0
+) -> float:
+    """Time a broadcast still needs: the wait Telegram imposed (a pending retry_after), then
+    the rest at the pace seen so far, or at full rate before that."""
     if remaining <= 0:
         return 0.0
     pace = done / elapsed if done and elapsed > 0 else send_rate
-    return remaining / min(pace, send_rate)
+    return max(waiting, 0.0) + remaining / min(pace, send_rate)

@@ -9,11 +9,13 @@ from babel.dates import format_timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import notes
 from bot.delivery.content import columns
 from bot.i18n import N_, Catalogs, Translator
 from bot.protocol import Reply
 from storage import outbox, people
 from storage.models import Person, Role
+from storage.names import printed_names
 
 PROGRESS = N_(
     "Sending “{title}”: {sent} sent, {failed} failed, {blocked} blocked, of {total}. "
@@ -75,9 +77,11 @@ def _figures(counts: outbox.Counts) -> dict[str, int]:
 
 
 async def names_of(session: AsyncSession, chat_ids: Sequence[int]) -> list[str]:
-    """How the people behind these chats are called (the chat id for anyone unknown)."""
-    query = select(Person.chat_id, Person.display_name).where(Person.chat_id.in_(chat_ids))
-    known = {chat: name for chat, name in (await session.execute(query)).all() if name}
+    """How the secretariat knows the people behind these chats: the roster's name, with the
+    Telegram name beside it when different (storage/names.py); the chat id for a stranger."""
+    found = (await session.scalars(select(Person).where(Person.chat_id.in_(chat_ids)))).all()
+    printed = await printed_names(session, found)
+    known = {person.chat_id: printed[person.id] for person in found}
     return [known.get(chat, str(chat)) for chat in chat_ids]
 
 
@@ -106,13 +110,14 @@ async def tell_secretariat(
 async def report_blocked(
     session: AsyncSession, catalogs: Catalogs, chat_id: int, now: datetime
 ) -> None:
-    """Tells the secretariat that someone blocked the bot (broadcasts report it at the end)."""
+    """Tells the secretariat that someone blocked the bot (broadcasts report it at the end):
+    news that asks nothing of them, gathered with the rest of the minute (issue 20)."""
     name = (await names_of(session, [chat_id]))[0]
-    await tell_secretariat(
+    await notes.gather(
         session,
         catalogs,
+        await people.with_roles(session, [Role.SECRETARIAT]),
         lambda t: t(BLOCKED_ONE).format(name=name),
-        purpose="blocked",
+        now,
         dedup_key=f"blocked:{chat_id}:{int(now.timestamp())}",
-        now=now,
     )

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.clock import Clock
 from bot.delivery.ratelimit import RateLimiter
-from bot.delivery.transport import DeliveryError, Transport
+from bot.delivery.transport import DeliveryError, Permanent, Transport
 from bot.delivery.worker import OutboxWorker
 from bot.i18n import Catalogs
 from bot.protocol import Reply
@@ -55,6 +55,7 @@ class RecordingTransport:
         self.deleted: list[tuple[int, int]] = []  # (chat id, message id)
         self.attempts: list[tuple[int, datetime]] = []  # every call, failed ones too
         self._failures: dict[int, list[DeliveryError]] = defaultdict(list)
+        self.uneditable: set[int] = set()  # chats whose messages were deleted: edits fail
         self._ids = itertools.count(1)
         self._hang_after: int | None = None
         self.hanging = asyncio.Event()  # set once a send hangs
@@ -81,6 +82,8 @@ class RecordingTransport:
 
     async def edit(self, chat_id: int, message_id: int, reply: Reply) -> None:
         self.attempts.append((chat_id, self.clock.now()))
+        if chat_id in self.uneditable:
+            raise Permanent("Bad Request: message to edit not found")
         if self._failures.get(chat_id):
             raise self._failures[chat_id].pop(0)
         self.sent.append(Sent(chat_id, reply, self.clock.now(), message_id, edited=True))

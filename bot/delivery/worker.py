@@ -324,7 +324,7 @@ class OutboxWorker:
                 self._keep(_Result(job, stopped, None))
 
     async def _show(self, display: Display) -> None:
-        shown = await self._progress.show(display, self.transport)
+        shown = await self._progress.show(display, self.transport, self.clock.now())
         error = shown if isinstance(shown, DeliveryError) else None
         self._observe(display.chat_id, error, self._seconds())
         newer = self._showing.pop(display.batch_id, None)
@@ -398,7 +398,9 @@ class OutboxWorker:
         # worker (another process, a broadcast) must not wait behind a steady stream of
         # progress updates, which keep the worker from ever resting.
         self._exhausted = False
-        for display in await self._progress.due(now):
+        seconds = self._seconds()
+        waiting = self.limiter.held_until(seconds) - seconds
+        for display in await self._progress.due(now, waiting):
             self._show_next(display)
         self._next_upkeep = now + timedelta(seconds=self.settings.delivery_heartbeat)
 

@@ -18,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.delivery import notes
 from bot.reminders.jobs import run_job
 from bot.reminders.obligations import CHECK_HOUR, Obligation, obligations
 from bot.reminders.sweep import ReminderRuntime, fire_due
@@ -28,6 +29,8 @@ from storage.models import Role
 log = logging.getLogger(__name__)
 
 SWEEP_JOB = "reminders:sweep"
+NOTES_JOB = "job:secretariat-notes"
+NOTES_POLL = 5  # seconds between looks for routine notes whose minute is up (notes.GATHER)
 
 # Every job looks in the database for what is due, so one late run does all that missed
 # runs would have done: run however late (misfire_grace_time=None, where APScheduler's
@@ -82,6 +85,13 @@ def build_scheduler(rt: ReminderRuntime) -> AsyncIOScheduler:
             id=f"job:{name}",
             replace_existing=True,
         )
+    scheduler.add_job(
+        send_secretariat_notes,
+        IntervalTrigger(seconds=NOTES_POLL, timezone=zone),
+        args=[rt],
+        id=NOTES_JOB,
+        replace_existing=True,
+    )
     for obligation in obligations():
         scheduler.add_job(
             check_obligation,
@@ -105,6 +115,29 @@ async def sweep_reminders(rt: ReminderRuntime) -> None:
         return
     if fired:
         log.info("fired %s reminders", fired)
+
+
+async def send_secretariat_notes(rt: ReminderRuntime) -> None:
+    """Queues the routine notes to the secretariat gathered for a minute, one message per
+    member (issue 20). A failed run keeps the notes for the next, seconds later."""
+    try:
+        with rt.job():
+            queued = await _queue_notes(rt)
+    except (SQLAlchemyError, OSError) as error:
+        log.warning("secretariat notes: database unavailable (%s)", type(error).__name__)
+        return
+    if queued:
+        rt.wake()
+
+
+async def _queue_notes(rt: ReminderRuntime) -> int:
+    async with rt.sessions() as session:
+        if not await notes.any_due(session, rt.clock.now()):
+            return 0  # the usual case: a read, no write lock
+    async with writing(rt.sessions, rt.writers) as session:
+        if not await reminders.try_lock(session, NOTES_JOB):
+            return 0  # another instance is queuing them
+        return await notes.queue_due(session, rt.catalogs, rt.clock.now())
 
 
 async def check_obligation(rt: ReminderRuntime, name: str) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.charter.membership import HAS_RIGHTS
+from bot.delivery import notes
 from bot.i18n import N_, Catalogs, Translator
 from bot.protocol import Button, Reply
 from storage import notice_throttle, people, units
@@ -65,6 +66,19 @@ def to_people(catalogs: Catalogs, recipients: Iterable[Person], what: Note) -> l
         rows = tuple((Button(t(label), data=data),) for label, data in what.buttons)
         replies.append(Reply(what.render(t), buttons=rows, chat_id=person.chat_id))
     return replies
+
+
+async def gather(
+    session: AsyncSession,
+    catalogs: Catalogs,
+    recipients: Iterable[Person],
+    what: Note,
+    now: datetime,
+) -> None:
+    """Routine news (nothing to decide, no button) for each recipient in their language,
+    sent with the rest of its minute in one message (issue 20), never one by one."""
+    assert not what.buttons, "a note with buttons asks for action: it goes at once"
+    await notes.gather(session, catalogs, recipients, what.render, now)
 
 
 async def secretariat(session: AsyncSession) -> Sequence[Person]:

@@ -16,10 +16,10 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.app import App
 from bot.charter.documents import Audience, Level
-from bot.i18n import Catalogs
 from bot.charter.membership import Discipline
 from bot.delivery.policy import REPLY
 from bot.errors import STALE
+from bot.i18n import Catalogs
 from bot.protocol import Reply
 from bot.services import documents, membership
 from handlers.documents import CORRUPTED, INVALID_LINK, refusal

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.delivery import api
+from bot.delivery import api, notes
 from bot.delivery.testing import RecordingTransport, make_test_worker
 from bot.delivery.transport import Blocked, Permanent, RetryAfter, Transient
 from bot.delivery.worker import OutboxWorker
@@ -224,7 +224,11 @@ async def test_a_flood_of_429s_holds_every_chat(
 
 
 async def test_blocked_chat_is_marked_stopped_and_reported(
-    sessions: Sessions, clock: FakeClock, transport: RecordingTransport, worker_for: Any
+    sessions: Sessions,
+    clock: FakeClock,
+    transport: RecordingTransport,
+    worker_for: Any,
+    catalogs: Catalogs,
 ) -> None:
     await add_secretary(sessions, clock.now())
     async with sessions() as session, session.begin():
@@ -241,6 +245,11 @@ async def test_blocked_chat_is_marked_stopped_and_reported(
     assert statuses == [DeliveryStatus.BLOCKED] * 3
     async with sessions() as session:
         assert await outbox.is_unreachable(session, 31)
+    assert transport.to(SECRETARY) == []  # routine news, gathered for a minute (issue 20)
+    clock.advance(minutes=1)
+    async with sessions() as session, session.begin():
+        await notes.queue_due(session, catalogs, clock.now())
+    await worker.run_until_idle()
     [note] = transport.to(SECRETARY)
     assert "Wang Wei has blocked the bot" in note.reply.text
 
@@ -300,10 +309,11 @@ async def test_broadcast_progress_is_edited_in_place_then_reported(
     gaps = [(b.at - a.at).total_seconds() for a, b in itertools.pairwise(edits)]
     assert min(gaps) >= 3
     final = "“Notice” is delivered: 98 sent, 1 failed, 1 blocked, of 100."
-    assert edits[-1].reply.text.startswith(final)
-    [report] = [s for s in to_starter if s.message_id != progress.message_id]
-    assert report.reply.text.startswith(final) and "1003" in report.reply.text
+    [report] = [e for e in edits if e.reply.text.startswith(final)]
+    assert report is edits[-1] and "1003" in report.reply.text
     assert "Why they failed: Bad Request (1)." in report.reply.text
+    # Issue 20: the final report came twice, as the edit and as a new message. Once, now.
+    assert [s for s in to_starter if s.message_id != progress.message_id] == []
     async with sessions() as session:
         counts = await outbox.counts(session, batch_id)
     assert (counts.sent, counts.failed, counts.blocked, counts.open, counts.total) == (
@@ -313,6 +323,30 @@ async def test_broadcast_progress_is_edited_in_place_then_reported(
         0,
         100,
     )
+
+
+async def test_the_time_left_counts_a_flood_wait(
+    sessions: Sessions, clock: FakeClock, transport: RecordingTransport, worker_for: Any
+) -> None:
+    """Issue 20: the progress said '3 seconds left' while every send waited 20 s."""
+    transport.fail(1000, RetryAfter(20, chat_id=None))  # Telegram holds the whole bot
+    await broadcast(sessions, clock.now(), range(1000, 1030), starter=SECRETARY)
+    await worker_for(send_rate=30, progress_interval=1, delivery_heartbeat=1).run_until_idle()
+    texts = [s.reply.text for s in transport.to(SECRETARY)]
+    held = [t for t in texts if t.startswith("Sending") and "About 2" in t]
+    assert held, texts  # about 20 s, not the second that 30 sends take at 30/s
+
+
+async def test_the_final_report_is_a_new_message_when_the_progress_cannot_be_edited(
+    sessions: Sessions, clock: FakeClock, transport: RecordingTransport, worker_for: Any
+) -> None:
+    await broadcast(sessions, clock.now(), range(1000, 1040), starter=SECRETARY)
+    transport.uneditable.add(SECRETARY)  # the secretary deletes the progress message at once
+    await worker_for(send_rate=10, progress_interval=1, delivery_heartbeat=1).run_until_idle()
+    final = "“Notice” is delivered: 40 sent, 0 failed, 0 blocked, of 40."
+    [progress, report] = transport.to(SECRETARY)
+    assert progress.reply.text.startswith("Sending “Notice”")
+    assert report.reply.text == final and not report.edited
 
 
 # -- stopping ----------------------------------------------------------------------------------

@@ -302,6 +302,7 @@ async def test_scheduler_has_every_job_with_a_deliberate_misfire_policy(
             "job:terms",
             "job:housekeeping",
             "job:digest",
+            "job:secretariat-notes",
         }
         for job in jobs.values():
             assert (job.misfire_grace_time, job.coalesce, job.max_instances) == (None, True, 1)

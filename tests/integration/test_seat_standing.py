@@ -11,8 +11,8 @@ from sqlalchemy import select
 from bot.app import App
 from bot.charter.documents import Audience, Level, Reason
 from bot.charter.membership import Discipline
-from bot.services import membership, seats
 from bot.i18n import Catalogs
+from bot.services import membership, seats
 from handlers.documents import refusal
 from storage import people
 from storage.documents_models import DocumentDelivery

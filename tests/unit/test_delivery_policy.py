@@ -70,3 +70,10 @@ def test_time_left() -> None:
     assert seconds_left(100, 100, 20, send_rate=30) == 20  # 5/s so far
     assert seconds_left(30, 3000, 10, send_rate=30) == 1  # never faster than the rate
     assert seconds_left(0, 10, 1, send_rate=30) == 0
+
+
+def test_time_left_counts_a_pending_retry_after() -> None:
+    """Issue 20: '预计还需 3秒钟' while a send waited 7 s for Telegram's retry_after."""
+    assert seconds_left(90, 0, 0, send_rate=30, waiting=7) == 10
+    assert seconds_left(90, 0, 0, send_rate=30, waiting=-1) == 3  # nothing held
+    assert seconds_left(0, 90, 3, send_rate=30, waiting=7) == 0  # nothing left to send

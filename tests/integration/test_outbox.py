@@ -325,18 +325,6 @@ async def test_broadcast_progress_is_edited_in_place_then_reported(
     )
 
 
-async def test_the_time_left_counts_a_flood_wait(
-    sessions: Sessions, clock: FakeClock, transport: RecordingTransport, worker_for: Any
-) -> None:
-    """Issue 20: the progress said '3 seconds left' while every send waited 20 s."""
-    transport.fail(1000, RetryAfter(20, chat_id=None))  # Telegram holds the whole bot
-    await broadcast(sessions, clock.now(), range(1000, 1030), starter=SECRETARY)
-    await worker_for(send_rate=30, progress_interval=1, delivery_heartbeat=1).run_until_idle()
-    texts = [s.reply.text for s in transport.to(SECRETARY)]
-    held = [t for t in texts if t.startswith("Sending") and "About 2" in t]
-    assert held, texts  # about 20 s, not the second that 30 sends take at 30/s
-
-
 async def test_the_final_report_is_a_new_message_when_the_progress_cannot_be_edited(
     sessions: Sessions, clock: FakeClock, transport: RecordingTransport, worker_for: Any
 ) -> None:

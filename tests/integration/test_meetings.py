@@ -219,7 +219,7 @@ async def test_notice_of_fifteen_days(make_app: MakeApp, clock: FakeClock) -> No
     await admin.send("/newmeeting")
     assert "the earliest date is Thu, Dec 10, 2026" in admin.text  # 25 Nov + 15 days
     await admin.send("2026-12-09 18:00")
-    assert "the earliest possible date is 2026-12-10" in admin.text
+    assert "the earliest possible date is Thu, Dec 10, 2026" in admin.text
     await admin.send("10 December")
     assert "YYYY-MM-DD HH:MM" in admin.text
     await admin.send("2026-12-10 09:00")
@@ -248,7 +248,7 @@ async def test_notice_of_fifteen_days(make_app: MakeApp, clock: FakeClock) -> No
 
     clock.advance(days=1)  # the 15 days are counted again when it is sent
     await admin.press("Schedule and send the agenda")
-    assert admin.last.alert is not None and "2026-12-11" in admin.last.alert
+    assert admin.last.alert is not None and "Fri, Dec 11, 2026" in admin.last.alert
     clock.advance(days=-1)
     await admin.press("Schedule and send the agenda")
     assert admin.text.startswith("Meeting 1 scheduled.")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -22,6 +24,20 @@ SUPPORTED = ("zh_CN", "en")
 
 # Telegram's language_code values that mean Simplified Chinese.
 _ALIASES = {"zh": "zh_CN", "zh-hans": "zh_CN", "zh-cn": "zh_CN", "zh-sg": "zh_CN"}
+
+
+class Reader(Protocol):
+    """Whoever a message is for: a person with their language choices."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def locale(self) -> str | None: ...
+    @property
+    def language_code(self) -> str | None: ...
+
+
+R = TypeVar("R", bound=Reader)
 
 
 def resolve_locale(stored: str | None, language_code: str | None, default: str) -> str:
@@ -57,6 +73,14 @@ class Catalogs:
     def for_person(self, chosen: str | None, language_code: str | None) -> Translator:
         """The translator for a person, from their stored choice or their Telegram language."""
         return self.translator(resolve_locale(chosen, language_code, self.default_locale))
+
+    def readers(self, people: Iterable[R]) -> Iterator[tuple[R, Translator]]:
+        """Each person once (by id), with their translator: one copy of a message each."""
+        seen: set[int] = set()
+        for person in people:
+            if person.id not in seen:
+                seen.add(person.id)
+                yield person, self.for_person(person.locale, person.language_code)
 
     def translator(self, locale: str, timezone: str | None = None) -> Translator:
         locale = locale if locale in self._translations else self.default_locale

@@ -43,12 +43,8 @@ async def gather(
 ) -> None:
     """Keeps a routine note for each recipient (each once), in their language, to go out
     with the others of its minute."""
-    notes, seen = [], set()
-    for person in recipients:
-        if person.id in seen:
-            continue
-        seen.add(person.id)
-        t = catalogs.for_person(person.locale, person.language_code)
+    notes = []
+    for person, t in catalogs.readers(recipients):
         key = f"{dedup_key}:{person.chat_id}" if dedup_key else None
         notes.append(NewNote(person.chat_id, t.locale, render(t), key))
     await secretariat_notes.add(session, notes, now)

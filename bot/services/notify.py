@@ -57,12 +57,8 @@ def note(message: str, buttons: Sequence[tuple[str, str]] = (), **params: Any) -
 
 def to_people(catalogs: Catalogs, recipients: Iterable[Person], what: Note) -> list[Reply]:
     """The note rendered for each recipient (each person once), in their language."""
-    replies, seen = [], set()
-    for person in recipients:
-        if person.id in seen:
-            continue
-        seen.add(person.id)
-        t = catalogs.for_person(person.locale, person.language_code)
+    replies = []
+    for person, t in catalogs.readers(recipients):
         rows = tuple((Button(t(label), data=data),) for label, data in what.buttons)
         replies.append(Reply(what.render(t), buttons=rows, chat_id=person.chat_id))
     return replies
@@ -121,12 +117,8 @@ async def held_digest(session: AsyncSession, catalogs: Catalogs, now: datetime) 
     held = await notice_throttle.take_held(session, now, THROTTLE_KEPT)
     if not held:
         return []
-    replies, seen = [], set()
-    for person in await secretariat(session):
-        if person.id in seen:
-            continue
-        seen.add(person.id)
-        t = catalogs.for_person(person.locale, person.language_code)
+    replies = []
+    for person, t in catalogs.readers(await secretariat(session)):
         lines = [t(DIGEST)]
         for kind, counts in sorted(held.items()):
             what = t(HELD_KINDS[kind]) if kind in HELD_KINDS else kind
